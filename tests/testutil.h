@@ -1,0 +1,25 @@
+/* testutil.h - helpers shared by the GTest programs. */
+#pragma once
+
+#include <glib.h>
+
+/** cup_test_fixture: CUP_TEST_FIXTURES/@relative; newly allocated. */
+char *cup_test_fixture(const char *relative);
+
+/** cup_test_read_fixture: the bytes of a fixture file (asserts that it exists). */
+char *cup_test_read_fixture(const char *relative, gsize *length);
+
+/**
+ * cup_test_make_root: a fresh temporary directory for a fixture root, removed by
+ * cup_test_remove_tree. Returns a newly allocated path.
+ */
+char *cup_test_make_root(void);
+
+/** cup_test_write: write @contents to @root/@relative, creating parent directories. */
+void cup_test_write(const char *root, const char *relative, const char *contents);
+
+/** cup_test_symlink: make @root/@relative a symlink to @target. */
+void cup_test_symlink(const char *root, const char *relative, const char *target);
+
+/** cup_test_remove_tree: rm -rf @path. */
+void cup_test_remove_tree(const char *path);
