@@ -21,12 +21,18 @@ static const GpuField gpu_fields[] = {
     {"mig_mode", offsetof(CupGpu, mig_mode)},
 };
 
-static char **gpu_field(CupGpu *gpu, const char *fact)
+static char **gpu_field(const CupGpu *gpu, const char *fact)
 {
   for (gsize i = 0; i < G_N_ELEMENTS(gpu_fields); i++)
     if (strcmp(gpu_fields[i].fact, fact) == 0)
-      return (char **)((char *)gpu + gpu_fields[i].offset);
+      return (char **)((const char *)gpu + gpu_fields[i].offset);
   g_return_val_if_reached(NULL);
+}
+
+const char *cup_gpu_get(const CupGpu *gpu, const char *fact)
+{
+  char **field = gpu_field(gpu, fact);
+  return field ? *field : NULL;
 }
 
 CupGpu *cup_gpu_new(void)
@@ -77,6 +83,21 @@ gboolean cup_gpu_set_memory(CupGpu *gpu, gint64 memory_mib, const char *source)
   gpu->memory_mib = memory_mib;
   note_source(gpu, "memory_mib", source);
   return TRUE;
+}
+
+void cup_gpu_merge(CupGpu *into, const CupGpu *from)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(gpu_fields); i++) {
+    const char *fact = gpu_fields[i].fact;
+    const char *source = g_hash_table_lookup(from->fact_sources, fact);
+    if (source)
+      cup_gpu_set(into, fact, cup_gpu_get(from, fact), source);
+  }
+  const char *mem_source = g_hash_table_lookup(from->fact_sources, "memory_mib");
+  if (mem_source)
+    cup_gpu_set_memory(into, from->memory_mib, mem_source);
+  if (into->index < 0)
+    into->index = from->index;
 }
 
 CupToolkit *cup_toolkit_new(void)

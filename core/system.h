@@ -93,6 +93,13 @@ void cup_gpu_free(CupGpu *gpu);
  * ignored. Returns TRUE when the value was taken.
  */
 gboolean cup_gpu_set(CupGpu *gpu, const char *fact, const char *value, const char *source);
+/** cup_gpu_get: the value of string @fact of @gpu (see cup_gpu_set), or NULL. Not copied. */
+const char *cup_gpu_get(const CupGpu *gpu, const char *fact);
+/**
+ * cup_gpu_merge: copy every fact of @from that @into lacks, keeping @from's source for each
+ * (cup_gpu_set semantics: what @into already has wins). Also takes the index when unknown.
+ */
+void cup_gpu_merge(CupGpu *into, const CupGpu *from);
 /** cup_gpu_set_memory: as cup_gpu_set for memory_mib (ignored when < 0). */
 gboolean cup_gpu_set_memory(CupGpu *gpu, gint64 memory_mib, const char *source);
 

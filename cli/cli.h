@@ -1,0 +1,33 @@
+/* cli.h - shared state of the cudaup command line: global options and error output. */
+#pragma once
+
+#include <glib.h>
+
+typedef struct {
+  char *root;
+  char *catalog;
+  char *log;
+  gboolean verbose;
+  gboolean no_color;
+  gboolean json;
+} CliGlobals;
+
+/** cli_global_entries: the options every command accepts (--root, --catalog, --log, ...). */
+const GOptionEntry *cli_global_entries(CliGlobals *globals);
+
+/**
+ * cli_fail: report @error as one line on stderr ("cudaup: error: ...") or, with --json, as the
+ * stable {"error":{"code","message"}} object on stdout. Returns the exit code for @error.
+ */
+int cli_fail(const CliGlobals *globals, const GError *error);
+
+/**
+ * cli_parse: parse @argv (the command's own arguments) with the command's @entries plus the
+ * global ones. @summary is shown by --help. Returns FALSE with CUP_ERROR_USAGE on a bad
+ * option or a leftover argument.
+ */
+gboolean cli_parse(CliGlobals *globals, const char *command, const char *summary,
+                   const GOptionEntry *entries, int *argc, char ***argv, GError **error);
+
+/** cli_detect: `cudaup detect`. Returns the exit code. */
+int cli_detect(CliGlobals *globals, int argc, char **argv);

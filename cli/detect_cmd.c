@@ -1,0 +1,114 @@
+/* detect_cmd.c - `cudaup detect`: run core detection and render it as text or JSON. */
+#include "cli/cli.h"
+
+#include "core/detect.h"
+#include "core/error.h"
+
+#include <stdio.h>
+
+static const char *yes_no_unknown(CupTristate t, const char *yes, const char *no)
+{
+  return t == CUP_UNKNOWN ? "unknown" : t == CUP_YES ? yes : no;
+}
+
+static void print_gpu(const CupGpu *gpu)
+{
+  printf("GPU %d  %s\n", gpu->index, gpu->name ? gpu->name : "(name unknown)");
+  printf("       PCI %s", gpu->pci_id ? gpu->pci_id : "?");
+  if (gpu->subsystem_id)
+    printf(" (subsystem %s)", gpu->subsystem_id);
+  printf(" at %s\n", gpu->bus_id ? gpu->bus_id : "?");
+  printf("       chip %s, %s, compute capability %s\n", gpu->chip ? gpu->chip : "unknown",
+         gpu->architecture ? gpu->architecture : "architecture unknown",
+         gpu->compute_capability ? gpu->compute_capability : "unknown");
+  if (gpu->memory_mib >= 0)
+    printf("       memory %" G_GINT64_FORMAT " MiB\n", gpu->memory_mib);
+  if (gpu->mig_mode)
+    printf("       MIG %s\n", gpu->mig_mode);
+  g_autofree char *sources = g_strjoinv(", ", (char **)gpu->sources->pdata);
+  printf("       from %s\n", sources);
+}
+
+static void print_driver(const CupSystem *sys)
+{
+  if (sys->driver.version == NULL) {
+    printf("Driver   none installed\n");
+    return;
+  }
+  printf("Driver   %s", sys->driver.version);
+  if (sys->driver.cuda_version)
+    printf(", supports CUDA up to %s", sys->driver.cuda_version);
+  printf(" (from %s)\n", sys->driver.source);
+}
+
+static void print_toolkits(const CupSystem *sys)
+{
+  if (sys->toolkits->len == 0) {
+    printf("CUDA     no toolkit installed\n");
+    return;
+  }
+  for (guint i = 0; i < sys->toolkits->len; i++) {
+    const CupToolkit *tk = g_ptr_array_index(sys->toolkits, i);
+    g_autofree char *via = g_strjoinv(", ", (char **)tk->found_via->pdata);
+    printf("%s %s at %s (version from %s; found via %s)\n", i ? "        " : "CUDA    ",
+           tk->version ? tk->version : "?", tk->root, tk->version_source, via);
+    if (tk->cudnn)
+      printf("           cuDNN %s (%s)\n", tk->cudnn->version, tk->cudnn->path);
+    else
+      printf("           no cuDNN in this toolkit\n");
+  }
+}
+
+static void print_text(const CupSystem *sys)
+{
+  if (sys->gpus->len == 0)
+    printf("No NVIDIA GPU found.\n");
+  for (guint i = 0; i < sys->gpus->len; i++)
+    print_gpu(g_ptr_array_index(sys->gpus, i));
+  print_driver(sys);
+  print_toolkits(sys);
+  printf("System   %s, %s; WSL %s; Secure Boot %s; nouveau %s\n",
+         sys->os.pretty_name ? sys->os.pretty_name : sys->os.family,
+         sys->os.arch ? sys->os.arch : "?", yes_no_unknown(sys->os.wsl, "yes", "no"),
+         yes_no_unknown(sys->secure_boot, "on", "off"),
+         yes_no_unknown(sys->nouveau_loaded, "loaded", "not loaded"));
+  for (guint i = 0; i < sys->pythons->len; i++) {
+    const CupPython *py = g_ptr_array_index(sys->pythons, i);
+    printf("%s %s (%s)\n", i ? "        " : "Python  ", py->path,
+           py->version ? py->version : "version unknown");
+  }
+  for (guint i = 0; i < sys->warnings->len; i++)
+    printf("%s %s\n", i ? "        " : "Warning ", (char *)g_ptr_array_index(sys->warnings, i));
+}
+
+int cli_detect(CliGlobals *g, int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  char *pci_ids = NULL, *nvidia_smi = NULL;
+  const GOptionEntry entries[] = {
+      {"pci-ids", 0, 0, G_OPTION_ARG_FILENAME, &pci_ids, "Read PCI names from FILE", "FILE"},
+      {"nvidia-smi", 0, 0, G_OPTION_ARG_FILENAME, &nvidia_smi, "Use this nvidia-smi", "EXE"},
+      G_OPTION_ENTRY_NULL,
+  };
+  if (!cli_parse(g, "detect", "show the NVIDIA GPUs, driver, CUDA toolkits and cuDNN",
+                 entries, &argc, &argv, &error))
+    return cli_fail(g, error);
+  g_autofree char *pci_ids_owned = pci_ids, *smi_owned = nvidia_smi;
+  CupDetectOptions options = {
+      .root = g->root, .manifests_dir = g->catalog, .pci_ids_path = pci_ids,
+      .nvidia_smi = nvidia_smi,
+  };
+  g_autoptr(CupSystem) sys = cup_detect(&options, &error);
+  if (sys == NULL)
+    return cli_fail(g, error);
+  for (guint i = 0; i < sys->warnings->len; i++)
+    g_info("detect: %s", (char *)g_ptr_array_index(sys->warnings, i));
+  if (g->json) {
+    g_autoptr(json_t) json = cup_system_to_json(sys);
+    json_dumpf(json, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    fputc('\n', stdout);
+  } else {
+    print_text(sys);
+  }
+  return 0;
+}
