@@ -32,18 +32,15 @@ static void test_bad_hardware_ids(void)
   g_assert_false(cup_pci_parse_hardware_ids(NULL, &dev));
 }
 
-static void test_location(void)
+static void test_bus_id_from_address(void)
 {
-  g_autofree char *a = cup_pci_parse_location("PCI bus 1, device 0, function 0");
+  g_autofree char *a = cup_pci_bus_id_from_address(1, 0x00000000);
   g_assert_cmpstr(a, ==, "0000:01:00.0");
-  g_autofree char *b = cup_pci_parse_location("PCI bus 193, device 31, function 7");
+  g_autofree char *b = cup_pci_bus_id_from_address(0xc1, (31u << 16) | 7);
   g_assert_cmpstr(b, ==, "0000:c1:1f.7");
-  const char *bad[] = {"PCI bus 1, device 40, function 0", "PCI bus 300, device 0, function 0",
-                       "@System32\\drivers\\pci.sys,#65536;PCI bus %1, device %2, function %3;(1,0,0)",
-                       "PCI bus 1, device 0, function 0 extra", "", NULL};
-  for (gsize i = 0; bad[i]; i++)
-    g_assert_null(cup_pci_parse_location(bad[i]));
-  g_assert_null(cup_pci_parse_location(NULL));
+  g_assert_null(cup_pci_bus_id_from_address(256, 0));
+  g_assert_null(cup_pci_bus_id_from_address(1, 32u << 16));
+  g_assert_null(cup_pci_bus_id_from_address(1, 8));
 }
 
 int main(int argc, char **argv)
@@ -51,6 +48,6 @@ int main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/pci-hwid/hardware-ids", test_hardware_ids);
   g_test_add_func("/pci-hwid/bad-hardware-ids", test_bad_hardware_ids);
-  g_test_add_func("/pci-hwid/location", test_location);
+  g_test_add_func("/pci-hwid/bus-id", test_bus_id_from_address);
   return g_test_run();
 }

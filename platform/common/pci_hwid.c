@@ -1,7 +1,6 @@
 /* pci_hwid.c - SetupAPI hardware-id and location strings. */
 #include "platform/common/pci_hwid.h"
 
-#include <stdio.h>
 #include <string.h>
 
 /* The hex value after @key ("VEN_") in @id, up to @digits hex digits. */
@@ -42,14 +41,10 @@ gboolean cup_pci_parse_hardware_ids(const char *const *ids, CupPciDevice *dev)
   return found;
 }
 
-char *cup_pci_parse_location(const char *location)
+char *cup_pci_bus_id_from_address(guint32 bus, guint32 address)
 {
-  unsigned bus, device, function;
-  int end = 0;
-  if (location == NULL ||
-      sscanf(location, "PCI bus %u, device %u, function %u%n", &bus, &device, &function,
-             &end) != 3 ||
-      location[end] != '\0' || bus > 0xff || device > 0x1f || function > 7)
+  guint32 device = address >> 16, function = address & 0xffff;
+  if (bus > 0xff || device > 0x1f || function > 7)
     return NULL;
   return g_strdup_printf("0000:%02x:%02x.%x", bus, device, function);
 }

@@ -17,10 +17,12 @@ G_BEGIN_DECLS
 gboolean cup_pci_parse_hardware_ids(const char *const *ids, CupPciDevice *dev);
 
 /**
- * cup_pci_parse_location: the bus id ("0000:01:00.0") from SPDRP_LOCATION_INFORMATION,
- * "PCI bus 1, device 0, function 0". Windows does not report the PCI domain there; it is
- * taken as 0. Returns a newly allocated string or NULL when @location has another form.
+ * cup_pci_bus_id_from_address: the bus id ("0000:01:00.0") from SetupAPI's SPDRP_BUSNUMBER and
+ * SPDRP_ADDRESS (for PCI, device number << 16 | function number; Microsoft, "SetupDiGetDevice
+ * RegistryProperty", SPDRP_ADDRESS). Used instead of SPDRP_LOCATION_INFORMATION, whose text is
+ * translated on Korean Windows. The domain is not reported and is taken as 0. Returns a newly
+ * allocated string, or NULL when a number is out of range.
  */
-char *cup_pci_parse_location(const char *location);
+char *cup_pci_bus_id_from_address(guint32 bus, guint32 address);
 
 G_END_DECLS

@@ -65,11 +65,15 @@ GPtrArray *cup_platform_pci_devices(const char *root, GPtrArray *warnings)
   SP_DEVINFO_DATA info = {.cbSize = sizeof info};
   for (DWORD i = 0; SetupDiEnumDeviceInfo(set, i, &info); i++) {
     g_auto(GStrv) ids = device_strings(set, &info, SPDRP_HARDWAREID);
-    g_auto(GStrv) where = device_strings(set, &info, SPDRP_LOCATION_INFORMATION);
+    DWORD bus = 0, address = 0;
     g_autoptr(CupPciDevice) dev = g_new0(CupPciDevice, 1);
     if (ids == NULL || !cup_pci_parse_hardware_ids((const char *const *)ids, dev))
       continue;
-    dev->bus_id = where && where[0] ? cup_pci_parse_location(where[0]) : NULL;
+    if (SetupDiGetDeviceRegistryPropertyW(set, &info, SPDRP_BUSNUMBER, NULL, (BYTE *)&bus,
+                                          sizeof bus, NULL) &&
+        SetupDiGetDeviceRegistryPropertyW(set, &info, SPDRP_ADDRESS, NULL, (BYTE *)&address,
+                                          sizeof address, NULL))
+      dev->bus_id = cup_pci_bus_id_from_address(bus, address);
     g_ptr_array_add(out, g_steal_pointer(&dev));
   }
   SetupDiDestroyDeviceInfoList(set);
