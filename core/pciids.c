@@ -82,16 +82,18 @@ static const char *take_name(CupPciIds *ids, const char *s, gsize len)
   return g_string_chunk_insert(ids->strings, fixed);
 }
 
-/* "vvvv  name": a vendor; starts or ends the 10de block. */
+/* "vvvv  name": a vendor; starts or ends the 10de block. A damaged line ends it too, so that
+ * another vendor's devices are never taken for NVIDIA's. */
 static void parse_vendor(CupPciIds *ids, Parser *ps, const char *line, gsize len)
 {
   guint16 vendor;
   const char *name;
+  ps->in_nvidia = FALSE;
+  ps->device = NULL;
   if (len < 4 || !parse_hex4(line, &vendor) || (name = take_name(ids, line + 4, len - 4)) == NULL)
     return;
   ps->seen_vendor = TRUE;
   ps->in_nvidia = vendor == NVIDIA_VENDOR;
-  ps->device = NULL;
   if (!g_hash_table_contains(ids->vendors, GUINT_TO_POINTER(vendor)))
     g_hash_table_insert(ids->vendors, GUINT_TO_POINTER(vendor), (gpointer)name);
 }

@@ -181,6 +181,11 @@ static void test_garbage(void)
   const char *sub = cup_pci_ids_subsystem_name(fixed, 0x10de, 0x24e0, 0x1043, 0x16c2);
   g_assert_nonnull(sub);
   g_assert_true(g_utf8_validate(sub, -1, NULL));
+  /* A damaged vendor line ends the NVIDIA block. */
+  static const char cut_block[] = "10de  NVIDIA\n\t24e0  a\n10df Emulex\n\t24e1  b\n";
+  g_autoptr(CupPciIds) cut = load_bytes(dir, cut_block, strlen(cut_block));
+  g_assert_cmpstr(cup_pci_ids_device_name(cut, 0x10de, 0x24e0), ==, "a");
+  g_assert_null(cup_pci_ids_device_name(cut, 0x10de, 0x24e1));
   /* Binary noise with NULs, from a fixed seed. */
   g_autoptr(GRand) rand = g_rand_new_with_seed(20240521);
   for (int round = 0; round < 20; round++) {
