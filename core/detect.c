@@ -130,11 +130,12 @@ static void resolve_tables(CupSystem *sys, const CupGpuTable *table, const CupPc
     guint16 vendor, device;
     if (!parse_pci_id(gpu->pci_id, &vendor, &device))
       continue;
-    const CupGpuTableEntry *e = table ? cup_gpu_table_lookup(table, vendor, device) : NULL;
+    const CupGpuEntry *e = table ? cup_gpu_table_lookup(table, vendor, device) : NULL;
     if (e) {
       cup_gpu_set(gpu, "chip", e->chip, CUP_SOURCE_GPU_TABLE);
-      cup_gpu_set(gpu, "architecture", e->architecture, CUP_SOURCE_GPU_TABLE);
-      cup_gpu_set(gpu, "compute_capability", e->compute_capability, CUP_SOURCE_GPU_TABLE);
+      cup_gpu_set(gpu, "architecture", e->arch->architecture, CUP_SOURCE_GPU_TABLE);
+      cup_gpu_set(gpu, "compute_capability", e->arch->compute_capability,
+                  CUP_SOURCE_GPU_TABLE);
     } else if (table) {
       cup_system_warn(sys, "GPU %s (%s) is not in the GPU table; its compute capability is "
                       "unknown. Update cudaup or pass --cc X.Y to plan for it",

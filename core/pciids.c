@@ -215,8 +215,14 @@ char *cup_pci_ids_find(const char *root, const char *override, GError **error)
       "/usr/share/pci.ids",        /* older distributions, pciutils built from source */
   };
   g_autoptr(GPtrArray) tried = g_ptr_array_new_with_free_func(g_free);
-  if (override != NULL && *override != '\0')
-    g_ptr_array_add(tried, g_strdup(override));
+  /* A file the user named must be used or reported, never silently replaced. */
+  if (override != NULL && *override != '\0') {
+    if (g_file_test(override, G_FILE_TEST_IS_REGULAR))
+      return g_strdup(override);
+    g_set_error(error, CUP_ERROR, CUP_ERROR_NOT_FOUND,
+                "pci.ids file %s (from --pci-ids) not found; pass an existing file", override);
+    return NULL;
+  }
   for (gsize i = 0; i < G_N_ELEMENTS(system_paths); i++)
     g_ptr_array_add(tried, cup_root_join(root, system_paths[i]));
   for (guint i = 0; i < tried->len; i++) {

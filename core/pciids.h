@@ -17,9 +17,9 @@ G_BEGIN_DECLS
 typedef struct _CupPciIds CupPciIds;
 
 /**
- * cup_pci_ids_find: the pci.ids file to use: the first that exists of @override (a path given
- * by the user, e.g. --pci-ids FILE; used as is, not joined onto @root; NULL for none),
- * ROOT/usr/share/misc/pci.ids (Debian, Ubuntu), ROOT/usr/share/hwdata/pci.ids (Fedora, RHEL,
+ * cup_pci_ids_find: the pci.ids file to use: @override when given (a path from the user, e.g.
+ * --pci-ids FILE; used as is, not joined onto @root; a missing one is an error, never replaced
+ * by another file); else the first that exists of ROOT/usr/share/misc/pci.ids (Debian, Ubuntu), ROOT/usr/share/hwdata/pci.ids (Fedora, RHEL,
  * Arch) and ROOT/usr/share/pci.ids.
  * Errors: CUP_ERROR_NOT_FOUND naming every path tried and the fix ("install the pci.ids package
  * or pass --pci-ids FILE").
