@@ -35,6 +35,35 @@ static void scan_warn(Scan *s, const char *format, ...)
   va_end(args);
 }
 
+/* Read the host file @host; on failure @error says why without naming the file, since callers
+ * name the system path the user knows. */
+static char *read_host_file(const char *host, gsize max, gsize *length, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  char *text = cup_read_small_file(host, max, length, &local);
+  if (text == NULL) {
+    const char *why = local->message;
+    gsize n = strlen(host);
+    if (strncmp(why, host, n) == 0 && strncmp(why + n, ": ", 2) == 0)
+      why += n + 2;
+    g_set_error_literal(error, local->domain, local->code, why);
+  }
+  return text;
+}
+
+/* The bytes a program printed as a string ("" for none). */
+static char *bytes_to_string(GBytes *bytes)
+{
+  gsize size = 0;
+  const char *data = g_bytes_get_data(bytes, &size);
+  return data ? g_strndup(data, size) : g_strdup("");
+}
+
+static int compare_strings(gconstpointer a, gconstpointer b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* The host path of the system path @sys_path with every link resolved inside @root, or NULL
  * when it does not exist. Resolving ourselves keeps absolute links of a fixture tree inside
  * the fixture. */
@@ -67,7 +96,7 @@ static GPtrArray *list_dir(const char *root, const char *sys_dir, const char *pr
     if (g_str_has_prefix(name, prefix))
       g_ptr_array_add(names, g_strdup(name));
   }
-  g_ptr_array_sort(names, (GCompareFunc)g_ascii_strcasecmp);
+  g_ptr_array_sort(names, compare_strings);
   return names;
 }
 
@@ -144,10 +173,10 @@ static char *read_sys_file(const char *root, const char *sys_path, gsize max, GE
 {
   g_autofree char *host = host_path(root, sys_path);
   if (host == NULL) {
-    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s: no such file", sys_path);
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "no such file (or a symlink loop)");
     return NULL;
   }
-  return cup_read_small_file(host, max, NULL, error);
+  return read_host_file(host, max, NULL, error);
 }
 
 /* Group @group of the first match of @pattern (multi-line) in @text, or NULL. */
@@ -255,8 +284,7 @@ static gboolean version_from_nvcc(Scan *s, CupToolkit *tk)
   g_autoptr(GError) error = NULL;
   int status = -1;
   g_autoptr(GBytes) out = cup_proc_run(argv, FALSE, NVCC_TIMEOUT_MS, &status, &error);
-  g_autofree char *text =
-      out ? g_strndup(g_bytes_get_data(out, NULL), g_bytes_get_size(out)) : NULL;
+  g_autofree char *text = out ? bytes_to_string(out) : NULL;
   static const char pattern[] = "release ([0-9]+\\.[0-9]+), V([0-9]+(\\.[0-9]+)+)";
   g_autofree char *release = text ? regex_group(pattern, text, 1) : NULL;
   g_autofree char *version = canonical_version(release, 2, 2);
@@ -545,6 +573,27 @@ static void add_env_roots(Scan *s, const char *const *envp)
   }
 }
 
+/* A wrapper script that only execs another nvcc (/usr/local/bin/nvcc holding
+ * `exec /usr/local/cuda-13.0/bin/nvcc "$@"`) stands for that nvcc. Returns the canonical
+ * path of the nvcc at the end of such a chain (at most 4 wrappers), newly allocated. */
+static char *follow_nvcc_wrapper(const char *root, const char *canon)
+{
+  static const char pattern[] = "^\\s*exec\\s+[\"']?(/[^\"'\\s]*/nvcc)[\"']?(\\s|$)";
+  char *current = g_strdup(canon);
+  for (int depth = 0; depth < 4; depth++) {
+    g_autofree char *host = cup_root_join(root, current);
+    g_autofree char *text = cup_read_small_file(host, 4096, NULL, NULL);
+    g_autofree char *target =
+        text && g_str_has_prefix(text, "#!") ? regex_group(pattern, text, 1) : NULL;
+    g_autofree char *next = target ? cup_root_realpath(root, target) : NULL;
+    if (next == NULL || strcmp(next, current) == 0 || !sys_test(root, next, G_FILE_TEST_IS_REGULAR))
+      break;
+    g_free(current);
+    current = g_steal_pointer(&next);
+  }
+  return current;
+}
+
 /* PATH entries holding nvcc: the toolkit is the parent of nvcc's (resolved) directory. */
 static void add_path(Scan *s, const char *const *envp)
 {
@@ -557,7 +606,8 @@ static void add_path(Scan *s, const char *const *envp)
     g_autofree char *canon = cup_root_realpath(s->root, nvcc);
     if (canon == NULL || !sys_test(s->root, canon, G_FILE_TEST_IS_REGULAR))
       continue;
-    g_autofree char *bin = g_path_get_dirname(canon);
+    g_autofree char *nvcc_real = follow_nvcc_wrapper(s->root, canon);
+    g_autofree char *bin = g_path_get_dirname(nvcc_real);
     g_autofree char *tk_root = g_path_get_dirname(bin);
     consider(s, tk_root, "PATH", FALSE);
   }

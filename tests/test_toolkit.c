@@ -264,6 +264,30 @@ static void test_version_from_nvcc(void)
   cup_test_remove_tree(root);
 }
 
+/* /usr/local/bin/nvcc as a wrapper script that execs the real nvcc stands for that nvcc: the
+ * toolkit is /usr/local/cuda-13.0, never /usr/local. */
+static void test_nvcc_wrapper_on_path(void)
+{
+  g_autofree char *root = cup_test_make_root();
+  put_nvcc(root, "usr/local/cuda-13.0/bin/nvcc", "nvcc-13.0.txt");
+  cup_test_write(root, "usr/local/bin/nvcc",
+                 "#!/bin/sh\nexec /usr/local/cuda-13.0/bin/nvcc \"$@\"\n");
+  g_autofree char *wrapper = g_build_filename(root, "usr/local/bin/nvcc", NULL);
+  g_assert_cmpint(g_chmod(wrapper, 0755), ==, 0);
+  const char *envp[] = {"PATH=/usr/local/bin:/usr/bin", NULL};
+  g_autoptr(GPtrArray) warnings = new_warnings();
+  g_autoptr(GPtrArray) toolkits = cup_toolkits_detect(root, envp, warnings);
+  print_warnings(warnings);
+  g_assert_cmpuint(warnings->len, ==, 0);
+  g_assert_cmpuint(toolkits->len, ==, 1);
+  CupToolkit *tk = g_ptr_array_index(toolkits, 0);
+  g_assert_cmpstr(tk->root, ==, "/usr/local/cuda-13.0");
+  g_assert_cmpstr(tk->version, ==, "13.0");
+  g_autofree char *via = joined_via(tk);
+  g_assert_cmpstr(via, ==, "default,PATH");
+  cup_test_remove_tree(root);
+}
+
 /* The 11.8 runfile writes "11.8.20220929": the build date is no patch level. */
 static void test_runfile_version_json(void)
 {
@@ -457,6 +481,7 @@ int main(int argc, char **argv)
   g_test_add_func("/toolkit/found-via-cuda-home", test_found_via_cuda_home_only);
   g_test_add_func("/toolkit/found-via-ld-library-path", test_found_via_ld_library_path);
   g_test_add_func("/toolkit/version-from-nvcc", test_version_from_nvcc);
+  g_test_add_func("/toolkit/nvcc-wrapper-on-path", test_nvcc_wrapper_on_path);
   g_test_add_func("/toolkit/runfile-version-json", test_runfile_version_json);
   g_test_add_func("/toolkit/garbled-files-fall-back", test_garbled_files_fall_back);
   g_test_add_func("/toolkit/symlink-loops", test_symlink_loops);
