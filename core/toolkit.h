@@ -32,9 +32,10 @@ G_BEGIN_DECLS
  * /opt/nvidia/cuda* and $XDG_DATA_HOME/cudaup/cuda-* (XDG_DATA_HOME, else $HOME/.local/share,
  * both read from @envp), found_via "default"; then what @envp points at: CUDA_PATH, CUDA_HOME
  * and CUDA_ROOT (the directory itself, found_via the variable's name), every PATH entry holding
- * nvcc (the parent of nvcc's directory, "PATH") and every LD_LIBRARY_PATH entry that is a lib,
- * lib64 or targets/ARCH/lib directory ("LD_LIBRARY_PATH"). Every path is resolved inside @root
- * (cup_root_realpath), so a tree reached several ways is one toolkit whose root is its
+ * nvcc (the parent of nvcc's directory, "PATH"; a
+ * script that only execs another nvcc stands for that one) and every LD_LIBRARY_PATH entry that is
+ * a lib, lib64 or targets/ARCH/lib directory ("LD_LIBRARY_PATH"). Every path is resolved inside
+ * @root (cup_root_realpath), so a tree reached several ways is one toolkit whose root is its
  * canonical system path and whose found_via lists every way, in the order above.
  *
  * A directory is a toolkit when it holds version.json, version.txt, bin/nvcc or a libcudart
