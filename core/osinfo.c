@@ -362,11 +362,41 @@ static gboolean is_pyenv_shim(const char *host)
          strstr(text, "/libexec/pyenv\" exec") != NULL;
 }
 
+/* The interpreter a pyenv shim (system path @shim, $PYENV_ROOT/shims/NAME) runs for the
+ * global selection: $PYENV_VERSION, else the first line of $PYENV_ROOT/version (pyenv's
+ * "version-name" rules, without per-directory .python-version files, which depend on the
+ * directory the user works in). "system" is skipped: that python is on PATH on its own.
+ * Returns the system path of $PYENV_ROOT/versions/V/bin/NAME, or NULL. */
+static char *pyenv_selected_interpreter(const char *root, const char *const *envp,
+                                        const char *shim)
+{
+  g_autofree char *shims = g_path_get_dirname(shim);
+  g_autofree char *pyenv_root = g_path_get_dirname(shims);
+  g_autofree char *name = g_path_get_basename(shim);
+  const char *env_version = envp ? g_environ_getenv((char **)envp, "PYENV_VERSION") : NULL;
+  g_autofree char *selected = NULL;
+  if (env_version && *env_version) {
+    selected = g_strdup(env_version);
+  } else {
+    g_autofree char *file = g_build_filename(pyenv_root, "version", NULL);
+    g_autofree char *host = cup_root_join(root, file);
+    selected = cup_read_small_file(host, 4096, NULL, NULL);
+  }
+  if (selected == NULL)
+    return NULL;
+  selected[strcspn(selected, ":\r\n \t")] = '\0';
+  if (*selected == '\0' || strcmp(selected, "system") == 0 || strchr(selected, '/'))
+    return NULL;
+  g_autofree char *interp = g_build_filename(pyenv_root, "versions", selected, "bin", name, NULL);
+  g_autofree char *host = cup_root_join(root, interp);
+  return g_file_test(host, G_FILE_TEST_IS_EXECUTABLE) ? g_steal_pointer(&interp) : NULL;
+}
+
 /* Add a probe for the system path @path unless its real file is known already. A versioned
  * pyenv shim (python3.10) is not asked: it only works while that version is selected, which
  * the python3 shim reports anyway, and each costs ~50 ms of bash. */
-static void python_probe_add(const char *root, GPtrArray *probes, GHashTable *seen,
-                             const char *path)
+static void python_probe_add(const char *root, const char *const *envp, GPtrArray *probes,
+                             GHashTable *seen, const char *path)
 {
   g_autofree char *canon = cup_root_realpath(root, path);
   if (canon == NULL || g_hash_table_contains(seen, canon))
@@ -375,13 +405,23 @@ static void python_probe_add(const char *root, GPtrArray *probes, GHashTable *se
   if (!g_file_test(host, G_FILE_TEST_IS_REGULAR) || !g_file_test(host, G_FILE_TEST_IS_EXECUTABLE))
     return;
   g_autofree char *versioned = python_version_of_name(path);
-  if (versioned != NULL && is_pyenv_shim(host))
-    return;
+  g_autofree char *behind_shim = NULL;
+  if (is_pyenv_shim(host)) {
+    if (versioned != NULL)
+      return;
+    behind_shim = pyenv_selected_interpreter(root, envp, canon);
+    if (behind_shim == NULL)
+      return;
+  }
   PythonProbe *p = g_new0(PythonProbe, 1);
   p->shown = g_strdup(path);
-  /* On the real system run the name as found, so that a venv or a shim sees its own argv[0];
-   * under a fixture root run the resolved file, which cannot leave the root. */
-  p->run = is_system_root(root) ? g_strdup(path) : g_steal_pointer(&host);
+  /* On the real system run the name as found, so that a venv sees its own argv[0]; under a
+   * fixture root run the resolved file, which cannot leave the root. A pyenv shim is replaced
+   * by the interpreter it would run, sparing a bash start per shim. */
+  if (behind_shim)
+    p->run = cup_root_join(root, behind_shim);
+  else
+    p->run = is_system_root(root) ? g_strdup(path) : g_steal_pointer(&host);
   g_hash_table_add(seen, g_steal_pointer(&canon));
   g_ptr_array_add(probes, p);
 }
@@ -401,7 +441,7 @@ static GPtrArray *python_probes_collect(const char *root, const char *const *env
       g_autofree char *file = g_build_filename(*e, g_ptr_array_index(names, i), NULL);
       capped = probes->len == PYTHON_MAX;
       if (!capped)
-        python_probe_add(root, probes, seen, file);
+        python_probe_add(root, envp, probes, seen, file);
     }
   }
   if (capped)

@@ -291,10 +291,14 @@ static void test_pythons(void)
   cup_test_write(root, "usr/bin/python3.9", "#!/bin/sh\necho 'Python 3.9.2'\n"); /* not +x */
   put_script(root, "usr/bin/python3-config", "echo 'Python 9.9.9'"); /* not an interpreter */
   put_script(root, "opt/py2/bin/python", "echo 'Python 2.7.18' >&2");
+  /* pyenv: the shim is never run (it would leave a mark); the interpreter of the global
+   * selection in $PYENV_ROOT/version is asked instead. */
   put_script(root, "home/u/.pyenv/shims/python3",
              "set -e\nprogram=\"${0##*/}\"\nexport PYENV_ROOT=\"/home/u/.pyenv\"\n"
-             "echo 'Python 3.12.1'\nexit 0\nexec \"/home/u/.pyenv/libexec/pyenv\" exec "
+             "touch \"$0.ran\"\nexec \"/home/u/.pyenv/libexec/pyenv\" exec "
              "\"$program\" \"$@\"");
+  cup_test_write(root, "home/u/.pyenv/version", "3.12.1\n");
+  put_script(root, "home/u/.pyenv/versions/3.12.1/bin/python3", "echo 'Python 3.12.1'");
   put_script(root, "home/u/.pyenv/shims/python3.8",
              "touch \"$0.ran\"\nexec \"/home/u/.pyenv/libexec/pyenv\" exec \"python3.8\" \"$@\"");
   put_script(root, "opt/venv/bin/python", "echo 'Python 3.13.0rc1'");
@@ -322,7 +326,31 @@ static void test_pythons(void)
   g_assert_null(find_python(sys, "/home/u/.pyenv/shims/python3.8"));
   g_autofree char *marker = g_build_filename(root, "home/u/.pyenv/shims/python3.8.ran", NULL);
   g_assert_false(g_file_test(marker, G_FILE_TEST_EXISTS));
+  g_autofree char *shim_mark = g_build_filename(root, "home/u/.pyenv/shims/python3.ran", NULL);
+  g_assert_false(g_file_test(shim_mark, G_FILE_TEST_EXISTS));
   g_assert_false(warned(sys, "python"));
+  cup_test_remove_tree(root);
+}
+
+/* PYENV_VERSION wins over the global file; "system" leaves the shim out (that python is on
+ * PATH by itself). */
+static void test_pyenv_selection(void)
+{
+  g_autofree char *root = cup_test_make_root();
+  put_script(root, "home/u/.pyenv/shims/python", "exec \"/home/u/.pyenv/libexec/pyenv\" exec "
+                                                 "\"python\" \"$@\"");
+  cup_test_write(root, "home/u/.pyenv/version", "3.12.1\n");
+  put_script(root, "home/u/.pyenv/versions/3.12.1/bin/python", "echo 'Python 3.12.1'");
+  put_script(root, "home/u/.pyenv/versions/3.9.18/bin/python", "echo 'Python 3.9.18'");
+  const char *with_env[] = {"PATH=/home/u/.pyenv/shims", "PYENV_VERSION=3.9.18:3.12.1", NULL};
+  g_autoptr(CupSystem) a = cup_system_new();
+  cup_osinfo_detect(root, with_env, a);
+  g_assert_cmpuint(a->pythons->len, ==, 1);
+  g_assert_cmpstr(((CupPython *)g_ptr_array_index(a->pythons, 0))->version, ==, "3.9.18");
+  const char *system_sel[] = {"PATH=/home/u/.pyenv/shims", "PYENV_VERSION=system", NULL};
+  g_autoptr(CupSystem) b = cup_system_new();
+  cup_osinfo_detect(root, system_sel, b);
+  g_assert_cmpuint(b->pythons->len, ==, 0);
   cup_test_remove_tree(root);
 }
 
@@ -407,6 +435,7 @@ int main(int argc, char **argv)
   g_test_add_func("/osinfo/modules", test_modules);
   g_test_add_func("/osinfo/modules-missing", test_modules_missing);
   g_test_add_func("/osinfo/pythons", test_pythons);
+  g_test_add_func("/osinfo/pyenv-selection", test_pyenv_selection);
   g_test_add_func("/osinfo/python-timeout", test_python_timeout);
   g_test_add_func("/osinfo/kernel-driver-version", test_kernel_driver_version);
   g_test_add_func("/osinfo/real-system", test_real_system);
