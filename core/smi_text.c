@@ -155,7 +155,7 @@ CupSmiReport *cup_smi_parse_query_text(const char *text, gsize len, GError **err
 
 /* ---- the plain nvidia-smi table --------------------------------------------------------- */
 
-#define TABLE_WHAT "nvidia-smi"
+#define TABLE_WHAT "nvidia-smi (table)"
 
 /* The version after @label ("Driver Version:") in @line, up to the next space; NULL if none. */
 static char *table_version_after(const char *line, const char *label)
