@@ -11,6 +11,15 @@ static const char *yes_no_unknown(CupTristate t, const char *yes, const char *no
   return t == CUP_UNKNOWN ? "unknown" : t == CUP_YES ? yes : no;
 }
 
+/* @strings (char*) joined with ", "; GPtrArray's pdata is not NULL-terminated. */
+static char *join(const GPtrArray *strings)
+{
+  GString *out = g_string_new(NULL);
+  for (guint i = 0; i < strings->len; i++)
+    g_string_append_printf(out, "%s%s", i ? ", " : "", (char *)g_ptr_array_index(strings, i));
+  return g_string_free(out, FALSE);
+}
+
 static void print_gpu(const CupGpu *gpu)
 {
   printf("GPU %d  %s\n", gpu->index, gpu->name ? gpu->name : "(name unknown)");
@@ -25,7 +34,7 @@ static void print_gpu(const CupGpu *gpu)
     printf("       memory %" G_GINT64_FORMAT " MiB\n", gpu->memory_mib);
   if (gpu->mig_mode)
     printf("       MIG %s\n", gpu->mig_mode);
-  g_autofree char *sources = g_strjoinv(", ", (char **)gpu->sources->pdata);
+  g_autofree char *sources = join(gpu->sources);
   printf("       from %s\n", sources);
 }
 
@@ -49,7 +58,7 @@ static void print_toolkits(const CupSystem *sys)
   }
   for (guint i = 0; i < sys->toolkits->len; i++) {
     const CupToolkit *tk = g_ptr_array_index(sys->toolkits, i);
-    g_autofree char *via = g_strjoinv(", ", (char **)tk->found_via->pdata);
+    g_autofree char *via = join(tk->found_via);
     printf("%s %s at %s (version from %s; found via %s)\n", i ? "        " : "CUDA    ",
            tk->version ? tk->version : "?", tk->root, tk->version_source, via);
     if (tk->cudnn)

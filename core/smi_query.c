@@ -15,17 +15,19 @@ typedef struct {
   SmiParser parse;
 } SmiAttempt;
 
-/* Best first (DESIGN.md section 2, detect): XML has every fact, the CSV query works on drivers
- * whose XML is broken, the table is the last resort. */
+/* Best first (DESIGN.md section 2, detect): XML has every fact; the -q text has the same
+ * facts for when the XML is broken; the CSV query works on drivers whose -q output is broken;
+ * the table is the last resort. */
 static const SmiAttempt attempts[] = {
     {"-q -x", {"-q", "-x", NULL}, cup_smi_parse_xml},
+    {"-q", {"-q", NULL, NULL}, cup_smi_parse_query_text},
     {"--query-gpu",
      {"--query-gpu=" CUP_SMI_QUERY_FIELDS, "--format=csv,nounits", NULL},
      cup_smi_parse_csv},
     {"(table)", {NULL}, cup_smi_parse_table},
 };
-#define ATTEMPT_CSV 1
-#define ATTEMPT_TABLE 2
+#define ATTEMPT_CSV 2
+#define ATTEMPT_TABLE 3
 
 /* The first non-blank line of @out, cut to 200 bytes, valid UTF-8; "" when there is none. */
 static char *first_line(GBytes *out)

@@ -56,32 +56,36 @@ void cup_gpu_free(CupGpu *gpu)
   g_free(gpu);
 }
 
-static void note_source(CupGpu *gpu, const char *fact, const char *source)
+static void add_source(CupGpu *gpu, const char *source)
 {
-  gboolean seen = FALSE;
-  for (guint i = 0; i < gpu->sources->len && !seen; i++)
-    seen = strcmp(g_ptr_array_index(gpu->sources, i), source) == 0;
-  if (!seen)
-    g_ptr_array_add(gpu->sources, g_strdup(source));
-  g_hash_table_insert(gpu->fact_sources, g_strdup(fact), g_strdup(source));
+  for (guint i = 0; i < gpu->sources->len; i++)
+    if (strcmp(g_ptr_array_index(gpu->sources, i), source) == 0)
+      return;
+  g_ptr_array_add(gpu->sources, g_strdup(source));
 }
 
 gboolean cup_gpu_set(CupGpu *gpu, const char *fact, const char *value, const char *source)
 {
   char **field = gpu_field(gpu, fact);
-  if (field == NULL || value == NULL || *value == '\0' || *field != NULL)
+  if (field == NULL || value == NULL || *value == '\0')
+    return FALSE;
+  add_source(gpu, source); /* it saw this GPU, even when a better source spoke first */
+  if (*field != NULL)
     return FALSE;
   *field = g_strdup(value);
-  note_source(gpu, fact, source);
+  g_hash_table_insert(gpu->fact_sources, g_strdup(fact), g_strdup(source));
   return TRUE;
 }
 
 gboolean cup_gpu_set_memory(CupGpu *gpu, gint64 memory_mib, const char *source)
 {
-  if (memory_mib < 0 || gpu->memory_mib >= 0)
+  if (memory_mib < 0)
+    return FALSE;
+  add_source(gpu, source);
+  if (gpu->memory_mib >= 0)
     return FALSE;
   gpu->memory_mib = memory_mib;
-  note_source(gpu, "memory_mib", source);
+  g_hash_table_insert(gpu->fact_sources, g_strdup("memory_mib"), g_strdup(source));
   return TRUE;
 }
 

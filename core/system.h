@@ -32,7 +32,7 @@ typedef struct {
   char *compute_capability; /* "8.6" */
   gint64 memory_mib;        /* total framebuffer memory in MiB; -1 unknown */
   char *mig_mode;           /* "enabled", "disabled", or NULL (unsupported / unknown) */
-  GPtrArray *sources;       /* char*: every source that contributed, best first */
+  GPtrArray *sources;       /* char*: every source that reported this GPU, best first */
   GHashTable *fact_sources; /* fact name ("name", "chip", ...) -> source name */
 } CupGpu;
 
@@ -87,8 +87,9 @@ CupGpu *cup_gpu_new(void);
 void cup_gpu_free(CupGpu *gpu);
 /**
  * cup_gpu_set: set @fact of @gpu to @value (copied) from @source, unless a better source
- * already set it (first writer wins, so callers merge best source first). Records @source in
- * gpu->sources and gpu->fact_sources. @fact is one of "pci_id", "subsystem_id", "bus_id",
+ * already set it (first writer wins, so callers merge best source first). @source joins
+ * gpu->sources in any case (it reported this GPU); gpu->fact_sources records it for @fact only
+ * when its value was taken. @fact is one of "pci_id", "subsystem_id", "bus_id",
  * "name", "chip", "architecture", "compute_capability", "mig_mode". NULL or empty @value is
  * ignored. Returns TRUE when the value was taken.
  */

@@ -25,23 +25,30 @@ static char *replay(const char *fixture)
   return g_strdup_printf("cat '%s'", path);
 }
 
-/* A fake nvidia-smi that runs @xml for "-q -x", @csv for "--query-gpu=...", @table otherwise,
- * and logs its arguments, one call a line, to ROOT/args.log. */
-static Fake fake_new(const char *xml, const char *csv, const char *table)
+/* A fake nvidia-smi that runs @xml for "-q -x", @query for "-q", @csv for "--query-gpu=...",
+ * @table otherwise, and logs its arguments, one call a line, to ROOT/args.log. */
+static Fake fake_new4(const char *xml, const char *query, const char *csv, const char *table)
 {
   Fake f = {cup_test_make_root(), NULL};
   f.program = g_build_filename(f.root, "nvidia-smi", NULL);
   g_autofree char *script = g_strdup_printf("#!/bin/sh\n"
                                             "echo \"$*\" >> '%s/args.log'\n"
-                                            "case \"$1\" in\n"
+                                            "case \"$*\" in\n"
+                                            "  '-q -x') %s ;;\n"
                                             "  -q) %s ;;\n"
                                             "  --query-gpu=*) %s ;;\n"
                                             "  *) %s ;;\n"
                                             "esac\n",
-                                            f.root, xml, csv, table);
+                                            f.root, xml, query, csv, table);
   cup_test_write(f.root, "nvidia-smi", script);
   g_assert_cmpint(g_chmod(f.program, 0755), ==, 0);
   return f;
+}
+
+/* As fake_new4 with a "-q" that behaves like "-q -x" (both broken, or both hung). */
+static Fake fake_new(const char *xml, const char *csv, const char *table)
+{
+  return fake_new4(xml, xml, csv, table);
 }
 
 static void fake_free(Fake *f)
@@ -112,8 +119,9 @@ static void test_garbage_xml_falls_back_to_csv(void)
   g_autoptr(CupSmiReport) r = cup_smi_query(f.program, 10000, warnings, &error);
   show_warnings(warnings);
   g_assert_no_error(error);
-  g_assert_cmpuint(warnings->len, ==, 1);
+  g_assert_cmpuint(warnings->len, ==, 2);
   g_assert_true(g_str_has_prefix(g_ptr_array_index(warnings, 0), "nvidia-smi -q -x: "));
+  g_assert_true(g_str_has_prefix(g_ptr_array_index(warnings, 1), "nvidia-smi -q: "));
   g_assert_true(g_utf8_validate(g_ptr_array_index(warnings, 0), -1, NULL));
   g_assert_null(strchr(g_ptr_array_index(warnings, 0), '\n'));
   /* GPUs and driver from the CSV, the CUDA version (which the CSV lacks) from the table. */
@@ -124,26 +132,47 @@ static void test_garbage_xml_falls_back_to_csv(void)
   g_assert_cmpstr(r->driver_version, ==, "466.63");
   g_assert_cmpstr(r->cuda_version, ==, "12.4");
   g_auto(GStrv) calls = fake_calls(&f);
-  g_assert_cmpuint(g_strv_length(calls), ==, 3);
+  g_assert_cmpuint(g_strv_length(calls), ==, 4);
   g_assert_cmpstr(calls[0], ==, "-q -x");
-  g_assert_cmpstr(calls[1], ==, "--query-gpu=" CUP_SMI_QUERY_FIELDS " --format=csv,nounits");
-  g_assert_cmpstr(calls[2], ==, "");
+  g_assert_cmpstr(calls[1], ==, "-q");
+  g_assert_cmpstr(calls[2], ==, "--query-gpu=" CUP_SMI_QUERY_FIELDS " --format=csv,nounits");
+  g_assert_cmpstr(calls[3], ==, "");
+  fake_free(&f);
+}
+
+/* Broken XML, good -q text (the real 8x H100 capture): the -q text is used, nothing else run. */
+static void test_query_text_second(void)
+{
+  g_autofree char *query = replay("gpud/nvidia-smi-query.535.161.08.out.0.valid");
+  Fake f = fake_new4(GARBAGE, query, "exit 3", "exit 3");
+  g_autoptr(GPtrArray) warnings = warnings_new();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CupSmiReport) r = cup_smi_query(f.program, 10000, warnings, &error);
+  show_warnings(warnings);
+  g_assert_no_error(error);
+  g_assert_cmpuint(warnings->len, ==, 1);
+  g_assert_cmpuint(r->gpus->len, ==, 8);
+  g_assert_cmpstr(r->driver_version, ==, "535.161.08");
+  g_assert_nonnull(r->cuda_version);
+  g_auto(GStrv) calls = fake_calls(&f);
+  g_assert_cmpuint(g_strv_length(calls), ==, 2);
   fake_free(&f);
 }
 
 static void test_table_last(void)
 {
   g_autofree char *table = replay("gpud/nvidia-smi.525.125.06.out.0.valid");
-  Fake f = fake_new("echo 'Unknown option -x'; exit 2", GARBAGE, table);
+  Fake f = fake_new4("echo 'Unknown option -x'; exit 2", GARBAGE, GARBAGE, table);
   g_autoptr(GPtrArray) warnings = warnings_new();
   g_autoptr(GError) error = NULL;
   g_autoptr(CupSmiReport) r = cup_smi_query(f.program, 10000, warnings, &error);
   show_warnings(warnings);
   g_assert_no_error(error);
-  g_assert_cmpuint(warnings->len, ==, 2);
+  g_assert_cmpuint(warnings->len, ==, 3);
   g_assert_cmpstr(g_ptr_array_index(warnings, 0), ==,
                   "nvidia-smi -q -x exited with status 2: Unknown option -x");
-  g_assert_true(g_str_has_prefix(g_ptr_array_index(warnings, 1), "nvidia-smi --query-gpu: "));
+  g_assert_true(g_str_has_prefix(g_ptr_array_index(warnings, 1), "nvidia-smi -q: "));
+  g_assert_true(g_str_has_prefix(g_ptr_array_index(warnings, 2), "nvidia-smi --query-gpu: "));
   g_assert_cmpstr(r->driver_version, ==, "525.125.06");
   g_assert_cmpstr(r->cuda_version, ==, "12.0");
   g_assert_cmpuint(r->gpus->len, ==, 1);
@@ -161,7 +190,7 @@ static void test_driver_not_loaded(void)
   g_assert_null(r);
   g_assert_error(error, CUP_ERROR, CUP_ERROR_NOT_FOUND);
   g_assert_nonnull(strstr(error->message, "couldn't communicate with the NVIDIA driver"));
-  g_assert_cmpuint(warnings->len, ==, 3);
+  g_assert_cmpuint(warnings->len, ==, 4);
   for (guint i = 0; i < warnings->len; i++) {
     const char *w = g_ptr_array_index(warnings, i);
     g_assert_nonnull(strstr(w, "exited with status 9: NVIDIA-SMI has failed because it couldn't"));
@@ -208,6 +237,7 @@ int main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/smi-query/xml-first", test_xml_first);
   g_test_add_func("/smi-query/garbage-xml-falls-back-to-csv", test_garbage_xml_falls_back_to_csv);
+  g_test_add_func("/smi-query/query-text-second", test_query_text_second);
   g_test_add_func("/smi-query/table-last", test_table_last);
   g_test_add_func("/smi-query/driver-not-loaded", test_driver_not_loaded);
   g_test_add_func("/smi-query/missing-program", test_missing_program);
