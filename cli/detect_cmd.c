@@ -99,12 +99,14 @@ int cli_detect(CliGlobals *g, int argc, char **argv)
       {"nvidia-smi", 0, 0, G_OPTION_ARG_FILENAME, &nvidia_smi, "Use this nvidia-smi", "EXE"},
       G_OPTION_ENTRY_NULL,
   };
-  if (!cli_parse(g, "detect", "show the NVIDIA GPUs, driver, CUDA toolkits and cuDNN",
-                 entries, &argc, &argv, &error))
+  if (!cli_parse(g, "detect", "show the NVIDIA GPUs, driver, CUDA toolkits and cuDNN", entries,
+                 &argc, &argv, &error))
     return cli_fail(g, error);
   g_autofree char *pci_ids_owned = pci_ids, *smi_owned = nvidia_smi;
   CupDetectOptions options = {
-      .root = g->root, .manifests_dir = g->catalog, .pci_ids_path = pci_ids,
+      .root = g->root,
+      .manifests_dir = g->catalog,
+      .pci_ids_path = pci_ids,
       .nvidia_smi = nvidia_smi,
   };
   g_autoptr(CupSystem) sys = cup_detect(&options, &error);

@@ -17,8 +17,7 @@ typedef struct {
 } Command;
 
 static const Command commands[] = {
-    {"detect", "show the NVIDIA GPUs, driver, CUDA toolkits and cuDNN on this machine",
-     cli_detect},
+    {"detect", "show the NVIDIA GPUs, driver, CUDA toolkits and cuDNN on this machine", cli_detect},
 };
 
 const GOptionEntry *cli_global_entries(CliGlobals *g)
@@ -64,8 +63,8 @@ gboolean cli_parse(CliGlobals *g, const char *command, const char *summary,
   g_option_context_set_summary(ctx, param);
   if (entries)
     g_option_context_add_main_entries(ctx, entries, NULL);
-  GOptionGroup *global = g_option_group_new("global", "Options of every command:",
-                                            "Show the options of every command", NULL, NULL);
+  GOptionGroup *global = g_option_group_new(
+      "global", "Options of every command:", "Show the options of every command", NULL, NULL);
   g_option_group_add_entries(global, cli_global_entries(g));
   g_option_context_add_group(ctx, global);
   g_option_context_set_help_enabled(ctx, TRUE);

@@ -134,10 +134,10 @@ static void resolve_tables(CupSystem *sys, const CupGpuTable *table, const CupPc
     if (e) {
       cup_gpu_set(gpu, "chip", e->chip, CUP_SOURCE_GPU_TABLE);
       cup_gpu_set(gpu, "architecture", e->arch->architecture, CUP_SOURCE_GPU_TABLE);
-      cup_gpu_set(gpu, "compute_capability", e->arch->compute_capability,
-                  CUP_SOURCE_GPU_TABLE);
+      cup_gpu_set(gpu, "compute_capability", e->arch->compute_capability, CUP_SOURCE_GPU_TABLE);
     } else if (table) {
-      cup_system_warn(sys, "GPU %s (%s) is not in the GPU table; its compute capability is "
+      cup_system_warn(sys,
+                      "GPU %s (%s) is not in the GPU table; its compute capability is "
                       "unknown. Update cudaup or pass --cc X.Y to plan for it",
                       gpu->pci_id, gpu->name ? gpu->name : "no name");
     }
@@ -230,8 +230,7 @@ CupSystem *cup_detect(const CupDetectOptions *options, GError **error)
     g_autoptr(CupPciIds) ids = load_pci_ids(&o, sys);
     resolve_tables(sys, table, ids);
   }
-  g_ptr_array_extend_and_steal(sys->toolkits,
-                               cup_toolkits_detect(o.root, o.envp, sys->warnings));
+  g_ptr_array_extend_and_steal(sys->toolkits, cup_toolkits_detect(o.root, o.envp, sys->warnings));
   cup_osinfo_detect(o.root, o.envp, sys);
   return g_steal_pointer(&sys);
 }

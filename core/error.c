@@ -3,7 +3,10 @@
 
 #include <gio/gio.h>
 
+// clang-format off
+/* the quark name is stringified as written */
 G_DEFINE_QUARK(cup-error-quark, cup_error)
+// clang-format on
 
 typedef struct {
   CupErrorCode code;
@@ -17,7 +20,8 @@ typedef struct {
 static const ExitCodeRow exit_code_table[] = {
     {CUP_ERROR_INTERNAL, "internal", 1, "internal error (please report it with the log)"},
     {CUP_ERROR_USAGE, "usage", 2, "bad command line or answers file"},
-    {CUP_ERROR_NO_COMPATIBLE, "no-compatible-versions", 3, "no versions fit this GPU, driver and request"},
+    {CUP_ERROR_NO_COMPATIBLE, "no-compatible-versions", 3,
+     "no versions fit this GPU, driver and request"},
     {CUP_ERROR_NETWORK, "network", 4, "download failed on every mirror"},
     {CUP_ERROR_INTEGRITY, "integrity", 5, "a file does not match its manifest (size or sha256)"},
     {CUP_ERROR_IO, "io", 6, "disk full, permission denied or another file-system error"},

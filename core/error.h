@@ -13,20 +13,20 @@ G_BEGIN_DECLS
 #define CUP_ERROR (cup_error_quark())
 
 typedef enum {
-  CUP_ERROR_INTERNAL,       /* a bug or an unexpected library failure */
-  CUP_ERROR_USAGE,          /* bad command line: unknown option, bad value */
-  CUP_ERROR_PARSE,          /* input data we read is malformed (nvidia-smi output, a file) */
-  CUP_ERROR_CATALOG,        /* a manifests/ file is missing or invalid */
-  CUP_ERROR_NOT_FOUND,      /* a named thing (toolkit, file, program) does not exist */
-  CUP_ERROR_NO_COMPATIBLE,  /* no versions satisfy every constraint */
-  CUP_ERROR_NETWORK,        /* download failed on every mirror */
-  CUP_ERROR_INTEGRITY,      /* size or sha256 does not match the manifest */
-  CUP_ERROR_IO,             /* disk full, permission denied, read/write failure */
-  CUP_ERROR_CANCELLED,      /* the user cancelled */
-  CUP_ERROR_LOCKED,         /* another cudaup holds the toolkit root's lock */
-  CUP_ERROR_REBOOT_REQUIRED,/* done, but the new driver needs a reboot */
-  CUP_ERROR_PARTIAL,        /* part of the work was done; the rest needs a manual step */
-  CUP_ERROR_UNSUPPORTED,    /* this OS, architecture or GPU cannot be served */
+  CUP_ERROR_INTERNAL,        /* a bug or an unexpected library failure */
+  CUP_ERROR_USAGE,           /* bad command line: unknown option, bad value */
+  CUP_ERROR_PARSE,           /* input data we read is malformed (nvidia-smi output, a file) */
+  CUP_ERROR_CATALOG,         /* a manifests/ file is missing or invalid */
+  CUP_ERROR_NOT_FOUND,       /* a named thing (toolkit, file, program) does not exist */
+  CUP_ERROR_NO_COMPATIBLE,   /* no versions satisfy every constraint */
+  CUP_ERROR_NETWORK,         /* download failed on every mirror */
+  CUP_ERROR_INTEGRITY,       /* size or sha256 does not match the manifest */
+  CUP_ERROR_IO,              /* disk full, permission denied, read/write failure */
+  CUP_ERROR_CANCELLED,       /* the user cancelled */
+  CUP_ERROR_LOCKED,          /* another cudaup holds the toolkit root's lock */
+  CUP_ERROR_REBOOT_REQUIRED, /* done, but the new driver needs a reboot */
+  CUP_ERROR_PARTIAL,         /* part of the work was done; the rest needs a manual step */
+  CUP_ERROR_UNSUPPORTED,     /* this OS, architecture or GPU cannot be served */
   CUP_ERROR_N_CODES
 } CupErrorCode;
 

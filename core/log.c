@@ -70,8 +70,10 @@ static FILE *open_log(const char *path, GError **error)
   g_autofree char *dir = g_path_get_dirname(path);
   if (g_mkdir_with_parents(dir, 0700) != 0) {
     int saved = errno;
-    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot create the log directory %s: %s; pass "
-                "--log FILE with a writable path", dir, g_strerror(saved));
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
+                "cannot create the log directory %s: %s; pass "
+                "--log FILE with a writable path",
+                dir, g_strerror(saved));
     return NULL;
   }
   FILE *f = g_fopen(path, "a");

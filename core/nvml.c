@@ -131,10 +131,10 @@ static CupGpu *read_gpu(Nvml *n, unsigned int index, NvmlDevice dev)
     cup_gpu_set(gpu, "name", name, CUP_SOURCE_NVML);
   memset(&pci, 0, sizeof pci);
   if (n->pci_info(dev, &pci) == NVML_SUCCESS) {
-    g_autofree char *id = g_strdup_printf("%04x:%04x", pci.pci_device_id & 0xffff,
-                                          pci.pci_device_id >> 16);
-    g_autofree char *sub = g_strdup_printf("%04x:%04x", pci.pci_sub_system_id & 0xffff,
-                                           pci.pci_sub_system_id >> 16);
+    g_autofree char *id =
+        g_strdup_printf("%04x:%04x", pci.pci_device_id & 0xffff, pci.pci_device_id >> 16);
+    g_autofree char *sub =
+        g_strdup_printf("%04x:%04x", pci.pci_sub_system_id & 0xffff, pci.pci_sub_system_id >> 16);
     g_autofree char *bus = cup_bus_id_normalize(pci.bus_id);
     cup_gpu_set(gpu, "pci_id", id, CUP_SOURCE_NVML);
     cup_gpu_set(gpu, "subsystem_id", sub, CUP_SOURCE_NVML);
@@ -186,8 +186,9 @@ gboolean cup_nvml_detect(const char *const *candidates, CupSystem *sys)
     NvmlReturn rc = n.init();
     ok = rc == NVML_SUCCESS;
     if (!ok) {
-      cup_system_warn(sys, "NVML is installed but failed to start (%s); is the nvidia kernel "
-                           "module loaded? Using nvidia-smi and the PCI bus instead",
+      cup_system_warn(sys,
+                      "NVML is installed but failed to start (%s); is the nvidia kernel "
+                      "module loaded? Using nvidia-smi and the PCI bus instead",
                       n.error_string(rc));
     } else {
       read_driver(&n, sys);

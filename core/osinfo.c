@@ -367,8 +367,7 @@ static gboolean is_pyenv_shim(const char *host)
  * "version-name" rules, without per-directory .python-version files, which depend on the
  * directory the user works in). "system" is skipped: that python is on PATH on its own.
  * Returns the system path of $PYENV_ROOT/versions/V/bin/NAME, or NULL. */
-static char *pyenv_selected_interpreter(const char *root, const char *const *envp,
-                                        const char *shim)
+static char *pyenv_selected_interpreter(const char *root, const char *const *envp, const char *shim)
 {
   g_autofree char *shims = g_path_get_dirname(shim);
   g_autofree char *pyenv_root = g_path_get_dirname(shims);

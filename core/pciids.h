@@ -19,11 +19,10 @@ typedef struct _CupPciIds CupPciIds;
 /**
  * cup_pci_ids_find: the pci.ids file to use: @override when given (a path from the user, e.g.
  * --pci-ids FILE; used as is, not joined onto @root; a missing one is an error, never replaced
- * by another file); else the first that exists of ROOT/usr/share/misc/pci.ids (Debian, Ubuntu), ROOT/usr/share/hwdata/pci.ids (Fedora, RHEL,
- * Arch) and ROOT/usr/share/pci.ids.
- * Errors: CUP_ERROR_NOT_FOUND naming every path tried and the fix ("install the pci.ids package
- * or pass --pci-ids FILE").
- * Returns the path (newly allocated) or NULL.
+ * by another file); else the first that exists of ROOT/usr/share/misc/pci.ids (Debian, Ubuntu),
+ * ROOT/usr/share/hwdata/pci.ids (Fedora, RHEL, Arch) and ROOT/usr/share/pci.ids. Errors:
+ * CUP_ERROR_NOT_FOUND naming every path tried and the fix ("install the pci.ids package or pass
+ * --pci-ids FILE"). Returns the path (newly allocated) or NULL.
  */
 char *cup_pci_ids_find(const char *root, const char *override, GError **error);
 

@@ -38,9 +38,9 @@ GBytes *cup_proc_run(const char *const *argv, gboolean merge_stderr, guint timeo
 {
   g_autoptr(GError) local = NULL;
   /* Without a STDIN flag GSubprocess gives the child /dev/null as stdin. */
-  GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDOUT_PIPE | (merge_stderr
-                                                                 ? G_SUBPROCESS_FLAGS_STDERR_MERGE
-                                                                 : G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  GSubprocessFlags flags =
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+      (merge_stderr ? G_SUBPROCESS_FLAGS_STDERR_MERGE : G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_autoptr(GSubprocess) proc = g_subprocess_newv(argv, flags, &local);
   if (proc == NULL) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_NOT_FOUND, "cannot run %s: %s", argv[0],

@@ -16,9 +16,9 @@ typedef enum { CUP_UNKNOWN = -1, CUP_NO = 0, CUP_YES = 1 } CupTristate;
 /* Names of the sources a fact can come from, best first (DESIGN.md section 2, detect). */
 #define CUP_SOURCE_NVML "nvml"
 #define CUP_SOURCE_NVIDIA_SMI "nvidia-smi"
-#define CUP_SOURCE_PCI "pci"            /* sysfs on Linux, SetupAPI on Windows */
-#define CUP_SOURCE_PCI_IDS "pci.ids"    /* marketing names by PCI id */
-#define CUP_SOURCE_GPU_TABLE "gpu-table" /* manifests/gpus.json: PCI id -> chip -> CC */
+#define CUP_SOURCE_PCI "pci"              /* sysfs on Linux, SetupAPI on Windows */
+#define CUP_SOURCE_PCI_IDS "pci.ids"      /* marketing names by PCI id */
+#define CUP_SOURCE_GPU_TABLE "gpu-table"  /* manifests/gpus.json: PCI id -> chip -> CC */
 #define CUP_SOURCE_KERNEL "kernel-module" /* /proc/driver/nvidia/version */
 
 typedef struct {
@@ -72,7 +72,7 @@ typedef struct {
 } CupPython;
 
 typedef struct {
-  GPtrArray *gpus;     /* CupGpu* */
+  GPtrArray *gpus; /* CupGpu* */
   CupDriver driver;
   GPtrArray *toolkits; /* CupToolkit* */
   CupOsInfo os;

@@ -16,12 +16,12 @@ G_BEGIN_DECLS
 #define CUP_PCI_VENDOR_NVIDIA 0x10de
 
 typedef struct {
-  char *bus_id;            /* "0000:01:00.0" (cup_bus_id_normalize form) */
-  guint16 vendor;          /* 0x10de */
-  guint16 device;          /* 0x24e0 */
-  guint16 subsystem_vendor;/* 0 when unknown */
+  char *bus_id;             /* "0000:01:00.0" (cup_bus_id_normalize form) */
+  guint16 vendor;           /* 0x10de */
+  guint16 device;           /* 0x24e0 */
+  guint16 subsystem_vendor; /* 0 when unknown */
   guint16 subsystem_device;
-  guint32 class_code;      /* 24-bit class, e.g. 0x030000 */
+  guint32 class_code; /* 24-bit class, e.g. 0x030000 */
 } CupPciDevice;
 
 void cup_pci_device_free(CupPciDevice *dev);

@@ -26,10 +26,9 @@ static Run run_cli(const char *const *args)
     g_ptr_array_add(argv, (gpointer)*a);
   g_ptr_array_add(argv, NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) proc = g_subprocess_newv((const char *const *)argv->pdata,
-                                                  G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                                      G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                                                  &error);
+  g_autoptr(GSubprocess) proc =
+      g_subprocess_newv((const char *const *)argv->pdata,
+                        G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
   g_assert_no_error(error);
   Run r = {0};
   g_subprocess_communicate_utf8(proc, NULL, NULL, &r.out, &r.err, &error);
@@ -101,10 +100,13 @@ static void test_unwritable_log_is_io_error(void)
 static char *laptop_root(void)
 {
   char *root = cup_test_make_root();
-  cup_test_write(root, "etc/os-release", "ID=ubuntu\nVERSION_ID=\"22.04\"\n"
-                                         "PRETTY_NAME=\"Ubuntu 22.04.4 LTS\"\n");
-  const char *files[][2] = {{"vendor", "0x10de"},           {"device", "0x24e0"},
-                            {"subsystem_vendor", "0x1043"}, {"subsystem_device", "0x16c2"},
+  cup_test_write(root, "etc/os-release",
+                 "ID=ubuntu\nVERSION_ID=\"22.04\"\n"
+                 "PRETTY_NAME=\"Ubuntu 22.04.4 LTS\"\n");
+  const char *files[][2] = {{"vendor", "0x10de"},
+                            {"device", "0x24e0"},
+                            {"subsystem_vendor", "0x1043"},
+                            {"subsystem_device", "0x16c2"},
                             {"class", "0x030000"}};
   for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
     g_autofree char *rel = g_strdup_printf("sys/bus/pci/devices/0000:01:00.0/%s", files[i][0]);
@@ -118,8 +120,8 @@ static void test_detect_json_on_fixture_root(void)
   g_autofree char *root = laptop_root();
   g_autofree char *log = tmp_log();
   g_autofree char *pci_ids = cup_test_fixture("pci.ids/pci.ids");
-  const char *args[] = {"detect", "--json",   "--root",  root, "--catalog", CUP_TEST_MANIFESTS,
-                        "--log",  log,        "--pci-ids", pci_ids, NULL};
+  const char *args[] = {"detect", "--json", "--root",    root,    "--catalog", CUP_TEST_MANIFESTS,
+                        "--log",  log,      "--pci-ids", pci_ids, NULL};
   Run r = run_cli(args);
   g_assert_cmpint(r.status, ==, 0);
   json_error_t jerr;
@@ -152,8 +154,8 @@ static void test_detect_text_on_fixture_root(void)
 {
   g_autofree char *root = laptop_root();
   g_autofree char *log = tmp_log();
-  const char *args[] = {"--root", root, "detect", "--catalog", CUP_TEST_MANIFESTS, "--log", log,
-                        NULL};
+  const char *args[] = {"--root",           root,    "detect", "--catalog",
+                        CUP_TEST_MANIFESTS, "--log", log,      NULL};
   Run r = run_cli(args);
   g_assert_cmpint(r.status, ==, 0);
   g_assert_nonnull(strstr(r.out, "GPU 0"));
@@ -169,8 +171,8 @@ static void test_bad_catalog_exit_code(void)
   g_autofree char *catalog = cup_test_make_root();
   g_autofree char *log = tmp_log();
   cup_test_write(catalog, "gpus.json", "{ not json");
-  const char *args[] = {"detect", "--json", "--root", root, "--catalog", catalog, "--log", log,
-                        NULL};
+  const char *args[] = {"detect", "--json", "--root", root, "--catalog",
+                        catalog,  "--log",  log,      NULL};
   Run r = run_cli(args);
   g_assert_cmpint(r.status, ==, 10);
   json_t *doc = json_loads(r.out, 0, NULL);

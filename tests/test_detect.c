@@ -15,7 +15,8 @@ static void add_pci(const char *root, const char *bus, const char *vendor, const
   g_autofree char *dir = g_strdup_printf("sys/devices/pci0000:00/%s", bus);
   g_autofree char *link = g_strdup_printf("sys/bus/pci/devices/%s", bus);
   g_autofree char *target = g_strdup_printf("../../../devices/pci0000:00/%s", bus);
-  const char *files[][2] = {{"vendor", vendor},         {"device", device},
+  const char *files[][2] = {{"vendor", vendor},
+                            {"device", device},
                             {"subsystem_vendor", sub_vendor},
                             {"subsystem_device", sub_device},
                             {"class", class_code}};
@@ -58,8 +59,8 @@ static CupSystem *detect_root(const char *root)
 {
   const char *envp[] = {"PATH=/usr/bin:/bin", "HOME=/home/student", NULL};
   g_autofree char *pci_ids = cup_test_fixture("pci.ids/pci.ids");
-  CupDetectOptions o = {.root = root, .envp = envp, .manifests_dir = CUP_TEST_MANIFESTS,
-                        .pci_ids_path = pci_ids};
+  CupDetectOptions o = {
+      .root = root, .envp = envp, .manifests_dir = CUP_TEST_MANIFESTS, .pci_ids_path = pci_ids};
   g_autoptr(GError) error = NULL;
   CupSystem *sys = cup_detect(&o, &error);
   g_assert_no_error(error);
@@ -113,8 +114,7 @@ static void test_laptop_without_driver(void)
   g_assert_null(gpu->mig_mode);
   g_assert_true(has_source(gpu, "pci"));
   g_assert_true(has_source(gpu, "gpu-table"));
-  g_assert_cmpstr(g_hash_table_lookup(gpu->fact_sources, "compute_capability"), ==,
-                  "gpu-table");
+  g_assert_cmpstr(g_hash_table_lookup(gpu->fact_sources, "compute_capability"), ==, "gpu-table");
   g_assert_null(sys->driver.version);
   g_assert_null(sys->driver.cuda_version);
   g_assert_cmpstr(sys->os.distribution, ==, "debian");
@@ -255,7 +255,9 @@ static void test_missing_pci_ids_and_bad_sysfs(void)
   add_pci(root, "0000:01:00.0", "0x10de", "0x24e0", "0x1043", "0x16c2", "0x030000");
   add_pci(root, "0000:02:00.0", "0x10de", "garbage", "0x1043", "0x16c2", "0x030000");
   const char *envp[] = {"PATH=/usr/bin", NULL};
-  CupDetectOptions o = {.root = root, .envp = envp, .manifests_dir = CUP_TEST_MANIFESTS,
+  CupDetectOptions o = {.root = root,
+                        .envp = envp,
+                        .manifests_dir = CUP_TEST_MANIFESTS,
                         .pci_ids_path = "/nonexistent/pci.ids"};
   g_autoptr(GError) error = NULL;
   g_autoptr(CupSystem) sys = cup_detect(&o, &error);

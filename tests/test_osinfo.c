@@ -337,8 +337,9 @@ static void test_pythons(void)
 static void test_pyenv_selection(void)
 {
   g_autofree char *root = cup_test_make_root();
-  put_script(root, "home/u/.pyenv/shims/python", "exec \"/home/u/.pyenv/libexec/pyenv\" exec "
-                                                 "\"python\" \"$@\"");
+  put_script(root, "home/u/.pyenv/shims/python",
+             "exec \"/home/u/.pyenv/libexec/pyenv\" exec "
+             "\"python\" \"$@\"");
   cup_test_write(root, "home/u/.pyenv/version", "3.12.1\n");
   put_script(root, "home/u/.pyenv/versions/3.12.1/bin/python", "echo 'Python 3.12.1'");
   put_script(root, "home/u/.pyenv/versions/3.9.18/bin/python", "echo 'Python 3.9.18'");

@@ -6,8 +6,8 @@ static void test_hardware_ids(void)
   /* The forms Windows lists for one device, most specific first (Microsoft, "Identifiers for
    * PCI Devices"). */
   const char *ids[] = {"PCI\\VEN_10DE&DEV_24E0&SUBSYS_16C21043&REV_A1",
-                       "PCI\\VEN_10DE&DEV_24E0&SUBSYS_16C21043",
-                       "PCI\\VEN_10DE&DEV_24E0&CC_030000", "PCI\\VEN_10DE&CC_0300", NULL};
+                       "PCI\\VEN_10DE&DEV_24E0&SUBSYS_16C21043", "PCI\\VEN_10DE&DEV_24E0&CC_030000",
+                       "PCI\\VEN_10DE&CC_0300", NULL};
   CupPciDevice dev = {0};
   g_assert_true(cup_pci_parse_hardware_ids(ids, &dev));
   g_assert_cmphex(dev.vendor, ==, 0x10de);

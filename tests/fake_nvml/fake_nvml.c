@@ -54,11 +54,16 @@ EXPORT const char *nvmlErrorString(int rc);
 EXPORT const char *nvmlErrorString(int rc)
 {
   switch (rc) {
-  case 0: return "Success";
-  case 3: return "Not Supported";
-  case 9: return "Driver Not Loaded";
-  case 12: return "NVML Shared Library Not Found";
-  default: return "Unknown Error";
+  case 0:
+    return "Success";
+  case 3:
+    return "Not Supported";
+  case 9:
+    return "Driver Not Loaded";
+  case 12:
+    return "NVML Shared Library Not Found";
+  default:
+    return "Unknown Error";
   }
 }
 
