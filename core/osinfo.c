@@ -14,58 +14,26 @@
 #define PYTHON_TIMEOUT_MS 3000
 #define PYTHON_MAX 16
 
-/* Read the host file @host; on failure @error says why without naming the file, since callers
- * name the system path the user knows. */
-static char *read_host_file(const char *host, gsize max, gsize *length, GError **error)
-{
-  g_autoptr(GError) local = NULL;
-  char *text = cup_read_small_file(host, max, length, &local);
-  if (text == NULL) {
-    const char *why = local->message;
-    gsize n = strlen(host);
-    if (strncmp(why, host, n) == 0 && strncmp(why + n, ": ", 2) == 0)
-      why += n + 2;
-    g_set_error_literal(error, local->domain, local->code, why);
-  }
-  return text;
-}
-
-/* The bytes a program printed as a string ("" for none). */
-static char *bytes_to_string(GBytes *bytes)
-{
-  gsize size = 0;
-  const char *data = g_bytes_get_data(bytes, &size);
-  return data ? g_strndup(data, size) : g_strdup("");
-}
-
 static int compare_strings(gconstpointer a, gconstpointer b)
 {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The host path of the system path @sys_path with every link resolved inside @root, or NULL
- * when it does not exist. Resolving ourselves keeps absolute links of a fixture inside it. */
-static char *host_path(const char *root, const char *sys_path)
-{
-  g_autofree char *canon = cup_root_realpath(root, sys_path);
-  return canon ? cup_root_join(root, canon) : NULL;
-}
-
 static gboolean sys_exists(const char *root, const char *sys_path)
 {
-  g_autofree char *host = host_path(root, sys_path);
+  g_autofree char *host = cup_root_host_path(root, sys_path);
   return host != NULL;
 }
 
 /* The contents of the system file @sys_path, or NULL with @error set. */
 static char *read_sys_file(const char *root, const char *sys_path, GError **error)
 {
-  g_autofree char *host = host_path(root, sys_path);
+  g_autofree char *host = cup_root_host_path(root, sys_path);
   if (host == NULL) {
     g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "no such file (or a symlink loop)");
     return NULL;
   }
-  return read_host_file(host, PROC_FILE_MAX, NULL, error);
+  return cup_read_small_file(host, PROC_FILE_MAX, NULL, error);
 }
 
 /* --- os-release (os-release(5)) --- */
@@ -176,9 +144,9 @@ static CupTristate detect_wsl(const char *root, CupSystem *sys)
 static CupTristate secure_boot_of_efivar(const char *root, CupSystem *sys)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *host = host_path(root, CUP_SECURE_BOOT_EFIVAR);
+  g_autofree char *host = cup_root_host_path(root, CUP_SECURE_BOOT_EFIVAR);
   gsize length = 0;
-  g_autofree char *data = host ? read_host_file(host, 64, &length, &error) : NULL;
+  g_autofree char *data = host ? cup_read_small_file(host, 64, &length, &error) : NULL;
   if (data == NULL) {
     cup_system_warn(sys, "%s: %s; Secure Boot state unknown", CUP_SECURE_BOOT_EFIVAR,
                     error ? error->message : "cannot be resolved");
@@ -195,7 +163,7 @@ static CupTristate secure_boot_of_efivar(const char *root, CupSystem *sys)
 
 static gboolean dir_has_entries(const char *root, const char *sys_dir)
 {
-  g_autofree char *host = host_path(root, sys_dir);
+  g_autofree char *host = cup_root_host_path(root, sys_dir);
   g_autoptr(GDir) dir = host ? g_dir_open(host, 0, NULL) : NULL;
   return dir != NULL && g_dir_read_name(dir) != NULL;
 }
@@ -307,7 +275,7 @@ static gpointer python_probe_run(gpointer data)
     p->error = g_strdup(error->message);
     return NULL;
   }
-  g_autofree char *text = bytes_to_string(out);
+  g_autofree char *text = cup_proc_output_text(out);
   p->version = python_version_of_output(text);
   return NULL;
 }
@@ -327,7 +295,7 @@ static void python_probes_run(GPtrArray *probes)
 static GPtrArray *python_names_in(const char *root, const char *sys_dir)
 {
   GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-  g_autofree char *host = host_path(root, sys_dir);
+  g_autofree char *host = cup_root_host_path(root, sys_dir);
   g_autoptr(GDir) dir = host ? g_dir_open(host, 0, NULL) : NULL;
   const char *name;
   while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {

@@ -80,13 +80,18 @@ char *cup_root_realpath(const char *root, const char *path)
   return g_strconcat("/", joined, NULL);
 }
 
+char *cup_root_host_path(const char *root, const char *sys_path)
+{
+  g_autofree char *canon = cup_root_realpath(root, sys_path);
+  return canon ? cup_root_join(root, canon) : NULL;
+}
+
 char *cup_read_small_file(const char *path, gsize max_bytes, gsize *length, GError **error)
 {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     int saved = errno;
-    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved), "%s: %s", path,
-                g_strerror(saved));
+    g_set_error_literal(error, G_FILE_ERROR, g_file_error_from_errno(saved), g_strerror(saved));
     return NULL;
   }
   GString *buf = g_string_sized_new(256);
@@ -97,8 +102,7 @@ char *cup_read_small_file(const char *path, gsize max_bytes, gsize *length, GErr
       continue;
     if (got < 0) {
       int saved = errno;
-      g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved), "%s: %s", path,
-                  g_strerror(saved));
+      g_set_error_literal(error, G_FILE_ERROR, g_file_error_from_errno(saved), g_strerror(saved));
       close(fd);
       g_string_free(buf, TRUE);
       return NULL;
@@ -107,8 +111,8 @@ char *cup_read_small_file(const char *path, gsize max_bytes, gsize *length, GErr
       break;
     g_string_append_len(buf, chunk, got);
     if (buf->len > max_bytes) {
-      g_set_error(error, CUP_ERROR, CUP_ERROR_PARSE, "%s: larger than %" G_GSIZE_FORMAT " bytes",
-                  path, max_bytes);
+      g_set_error(error, CUP_ERROR, CUP_ERROR_PARSE, "larger than %" G_GSIZE_FORMAT " bytes",
+                  max_bytes);
       close(fd);
       g_string_free(buf, TRUE);
       return NULL;

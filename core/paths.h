@@ -29,10 +29,19 @@ char *cup_root_strip(const char *root, const char *path);
 char *cup_root_realpath(const char *root, const char *path);
 
 /**
+ * cup_root_host_path: the file to open for the system path @sys_path: every link resolved
+ * inside @root (cup_root_realpath), then joined onto it, so that absolute links of a fixture
+ * tree stay inside the fixture. Returns a newly allocated path, or NULL when it does not exist.
+ */
+char *cup_root_host_path(const char *root, const char *sys_path);
+
+/**
  * cup_read_small_file: read at most @max_bytes of a file into a NUL-terminated string.
  * Files of pseudo file systems (sysfs, procfs, efivars) report size 0, which is why this reads
  * until EOF instead of trusting stat. Longer files fail with CUP_ERROR_PARSE; other failures
- * set a G_FILE_ERROR. Returns the contents (newly allocated) and their length in @length.
+ * set a G_FILE_ERROR. Error messages say why without naming @path: under --root the caller
+ * names the system path the user knows. Returns the contents (newly allocated) and their
+ * length in @length.
  */
 char *cup_read_small_file(const char *path, gsize max_bytes, gsize *length, GError **error);
 

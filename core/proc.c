@@ -33,6 +33,13 @@ static int exit_status_of(GSubprocess *proc)
   return -1;
 }
 
+char *cup_proc_output_text(GBytes *output)
+{
+  gsize size = 0;
+  const char *data = output ? g_bytes_get_data(output, &size) : NULL;
+  return data ? g_strndup(data, size) : g_strdup("");
+}
+
 GBytes *cup_proc_run(const char *const *argv, gboolean merge_stderr, guint timeout_ms,
                      int *exit_status, GError **error)
 {

@@ -17,4 +17,7 @@ G_BEGIN_DECLS
 GBytes *cup_proc_run(const char *const *argv, gboolean merge_stderr, guint timeout_ms,
                      int *exit_status, GError **error);
 
+/** cup_proc_output_text: what a program printed (GBytes) as a string; "" for nothing. */
+char *cup_proc_output_text(GBytes *output);
+
 G_END_DECLS

@@ -35,47 +35,14 @@ static void scan_warn(Scan *s, const char *format, ...)
   va_end(args);
 }
 
-/* Read the host file @host; on failure @error says why without naming the file, since callers
- * name the system path the user knows. */
-static char *read_host_file(const char *host, gsize max, gsize *length, GError **error)
-{
-  g_autoptr(GError) local = NULL;
-  char *text = cup_read_small_file(host, max, length, &local);
-  if (text == NULL) {
-    const char *why = local->message;
-    gsize n = strlen(host);
-    if (strncmp(why, host, n) == 0 && strncmp(why + n, ": ", 2) == 0)
-      why += n + 2;
-    g_set_error_literal(error, local->domain, local->code, why);
-  }
-  return text;
-}
-
-/* The bytes a program printed as a string ("" for none). */
-static char *bytes_to_string(GBytes *bytes)
-{
-  gsize size = 0;
-  const char *data = g_bytes_get_data(bytes, &size);
-  return data ? g_strndup(data, size) : g_strdup("");
-}
-
 static int compare_strings(gconstpointer a, gconstpointer b)
 {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The host path of the system path @sys_path with every link resolved inside @root, or NULL
- * when it does not exist. Resolving ourselves keeps absolute links of a fixture tree inside
- * the fixture. */
-static char *host_path(const char *root, const char *sys_path)
-{
-  g_autofree char *canon = cup_root_realpath(root, sys_path);
-  return canon ? cup_root_join(root, canon) : NULL;
-}
-
 static gboolean sys_test(const char *root, const char *sys_path, GFileTest test)
 {
-  g_autofree char *host = host_path(root, sys_path);
+  g_autofree char *host = cup_root_host_path(root, sys_path);
   return host != NULL && g_file_test(host, test);
 }
 
@@ -89,7 +56,7 @@ static gboolean tree_has_file(const char *root, const char *tk_root, const char 
 static GPtrArray *list_dir(const char *root, const char *sys_dir, const char *prefix)
 {
   GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-  g_autofree char *host = host_path(root, sys_dir);
+  g_autofree char *host = cup_root_host_path(root, sys_dir);
   g_autoptr(GDir) dir = host ? g_dir_open(host, 0, NULL) : NULL;
   const char *name;
   while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
@@ -171,12 +138,12 @@ static gboolean is_toolkit(const char *root, const char *tk_root)
  * cannot be read. */
 static char *read_sys_file(const char *root, const char *sys_path, gsize max, GError **error)
 {
-  g_autofree char *host = host_path(root, sys_path);
+  g_autofree char *host = cup_root_host_path(root, sys_path);
   if (host == NULL) {
     g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "no such file (or a symlink loop)");
     return NULL;
   }
-  return read_host_file(host, max, NULL, error);
+  return cup_read_small_file(host, max, NULL, error);
 }
 
 /* Group @group of the first match of @pattern (multi-line) in @text, or NULL. */
@@ -277,14 +244,14 @@ static gboolean version_from_txt(Scan *s, CupToolkit *tk)
 static gboolean version_from_nvcc(Scan *s, CupToolkit *tk)
 {
   g_autofree char *path = g_build_filename(tk->root, "bin", "nvcc", NULL);
-  g_autofree char *host = host_path(s->root, path);
+  g_autofree char *host = cup_root_host_path(s->root, path);
   if (host == NULL || !g_file_test(host, G_FILE_TEST_IS_REGULAR))
     return FALSE;
   const char *argv[] = {host, "--version", NULL};
   g_autoptr(GError) error = NULL;
   int status = -1;
   g_autoptr(GBytes) out = cup_proc_run(argv, FALSE, NVCC_TIMEOUT_MS, &status, &error);
-  g_autofree char *text = out ? bytes_to_string(out) : NULL;
+  g_autofree char *text = out ? cup_proc_output_text(out) : NULL;
   static const char pattern[] = "release ([0-9]+\\.[0-9]+), V([0-9]+(\\.[0-9]+)+)";
   g_autofree char *release = text ? regex_group(pattern, text, 1) : NULL;
   g_autofree char *version = canonical_version(release, 2, 2);
@@ -448,7 +415,7 @@ static CupCudnn *cudnn_from_library(Scan *s, GPtrArray *libs)
 {
   for (guint i = 0; i < libs->len; i++) {
     const char *path = g_ptr_array_index(libs, i);
-    g_autofree char *host = host_path(s->root, path);
+    g_autofree char *host = cup_root_host_path(s->root, path);
     if (host == NULL || !is_elf(host))
       continue;
     GModule *module = g_module_open(host, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);

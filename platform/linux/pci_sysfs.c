@@ -21,14 +21,6 @@ typedef enum {
   ID_BAD,     /* unreadable, or not a hex number that fits */
 } IdStatus;
 
-void cup_pci_device_free(CupPciDevice *dev)
-{
-  if (dev == NULL)
-    return;
-  g_free(dev->bus_id);
-  g_free(dev);
-}
-
 const char *cup_platform_nvml_library(void)
 {
   return "libnvidia-ml.so.1";
@@ -77,12 +69,7 @@ static IdStatus read_id(const char *dir, const char *sys_dir, const char *name, 
   if (text == NULL) {
     if (g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
       return ID_MISSING;
-    const char *reason = error->message; /* "REAL PATH: why": keep the why */
-    if (g_str_has_prefix(reason, path) && reason[strlen(path)] == ':')
-      reason += strlen(path) + 1;
-    while (*reason == ' ')
-      reason++;
-    *why = g_strdup_printf("%s/%s: cannot read: %s", sys_dir, name, reason);
+    *why = g_strdup_printf("%s/%s: cannot read: %s", sys_dir, name, error->message);
     return ID_BAD;
   }
   if (memchr(text, '\0', length) != NULL || !parse_hex_id(text, max, out)) {

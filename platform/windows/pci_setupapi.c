@@ -8,14 +8,6 @@
 #include <windows.h>
 #include <setupapi.h>
 
-void cup_pci_device_free(CupPciDevice *dev)
-{
-  if (dev == NULL)
-    return;
-  g_free(dev->bus_id);
-  g_free(dev);
-}
-
 const char *cup_platform_nvml_library(void)
 {
   return "nvml.dll";
