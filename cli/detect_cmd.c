@@ -71,7 +71,7 @@ static void print_toolkits(const CupSystem *sys)
 static void print_text(const CupSystem *sys)
 {
   if (sys->gpus->len == 0)
-    printf("No NVIDIA GPU found.\n");
+    printf("No NVIDIA GPU found (looked at NVML, nvidia-smi and the PCI bus).\n");
   for (guint i = 0; i < sys->gpus->len; i++)
     print_gpu(g_ptr_array_index(sys->gpus, i));
   print_driver(sys);
