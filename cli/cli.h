@@ -23,11 +23,16 @@ int cli_fail(const CliGlobals *globals, const GError *error);
 
 /**
  * cli_parse: parse @argv (the command's own arguments) with the command's @entries plus the
- * global ones. @summary is shown by --help. Returns FALSE with CUP_ERROR_USAGE on a bad
- * option or a leftover argument.
+ * global ones. @summary is shown by --help; @positional names the arguments that may follow
+ * (NULL: none). Returns FALSE with CUP_ERROR_USAGE on a bad option or an extra argument.
  */
 gboolean cli_parse(CliGlobals *globals, const char *command, const char *summary,
-                   const GOptionEntry *entries, int *argc, char ***argv, GError **error);
+                   const char *positional, const GOptionEntry *entries, int *argc, char ***argv,
+                   GError **error);
 
 /** cli_detect: `cudaup detect`. Returns the exit code. */
 int cli_detect(CliGlobals *globals, int argc, char **argv);
+/** cli_plan: `cudaup plan`. Returns the exit code. */
+int cli_plan(CliGlobals *globals, int argc, char **argv);
+/** cli_list: `cudaup list gpus|cuda|cudnn|drivers|frameworks`. Returns the exit code. */
+int cli_list(CliGlobals *globals, int argc, char **argv);

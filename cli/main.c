@@ -56,10 +56,11 @@ int cli_fail(const CliGlobals *g, const GError *error)
 }
 
 gboolean cli_parse(CliGlobals *g, const char *command, const char *summary,
-                   const GOptionEntry *entries, int *argc, char ***argv, GError **error)
+                   const char *positional, const GOptionEntry *entries, int *argc, char ***argv,
+                   GError **error)
 {
   g_autofree char *param = g_strdup_printf("%s - %s", command, summary);
-  g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
+  g_autoptr(GOptionContext) ctx = g_option_context_new(positional);
   g_option_context_set_summary(ctx, param);
   if (entries)
     g_option_context_add_main_entries(ctx, entries, NULL);
@@ -74,10 +75,10 @@ gboolean cli_parse(CliGlobals *g, const char *command, const char *summary,
                 local->message, command);
     return FALSE;
   }
-  if (*argc > 1) {
+  if (*argc > (positional ? 2 : 1)) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
-                "unexpected argument '%s'; run 'cudaup %s --help' for the options", (*argv)[1],
-                command);
+                "unexpected argument '%s'; run 'cudaup %s --help' for the options",
+                (*argv)[positional ? 2 : 1], command);
     return FALSE;
   }
   if (!cup_log_setup(g->log, g->verbose, error))

@@ -90,6 +90,7 @@ typedef struct {
   GPtrArray *torch_releases;/* CupTorchRelease*, newest first */
   GPtrArray *tf_releases;   /* CupTfRelease*, newest first */
   GPtrArray *redist;        /* CupRedistManifest* from manifests/redist and the cache */
+  GStrv toolkit_components; /* redist components of a toolkit install (manifests/cuda.json) */
   GPtrArray *warnings;      /* char*: e.g. a cached manifest that is not pinned */
 } CupCatalog;
 

@@ -104,6 +104,15 @@ void cup_gpu_merge(CupGpu *into, const CupGpu *from)
     into->index = from->index;
 }
 
+CupGpu *cup_gpu_copy(const CupGpu *gpu)
+{
+  CupGpu *copy = cup_gpu_new();
+  cup_gpu_merge(copy, gpu);
+  for (guint i = 0; i < gpu->sources->len; i++)
+    add_source(copy, g_ptr_array_index(gpu->sources, i));
+  return copy;
+}
+
 CupToolkit *cup_toolkit_new(void)
 {
   CupToolkit *tk = g_new0(CupToolkit, 1);
@@ -234,7 +243,7 @@ static json_t *json_strv(GPtrArray *strings)
   return arr;
 }
 
-static json_t *gpu_to_json(CupGpu *gpu)
+json_t *cup_gpu_to_json(const CupGpu *gpu)
 {
   json_t *o = json_object();
   json_object_set_new(o, "index", gpu->index >= 0 ? json_integer(gpu->index) : json_null());
@@ -291,7 +300,7 @@ json_t *cup_system_to_json(const CupSystem *sys)
   json_t *root = json_object();
   json_t *gpus = json_array();
   for (guint i = 0; i < sys->gpus->len; i++)
-    json_array_append_new(gpus, gpu_to_json(g_ptr_array_index(sys->gpus, i)));
+    json_array_append_new(gpus, cup_gpu_to_json(g_ptr_array_index(sys->gpus, i)));
   json_object_set_new(root, "gpus", gpus);
 
   json_t *driver = json_object();

@@ -117,6 +117,11 @@ void cup_system_free(CupSystem *sys);
 /** cup_system_warn: append a printf-formatted warning line to sys->warnings. */
 void cup_system_warn(CupSystem *sys, const char *format, ...) G_GNUC_PRINTF(2, 3);
 
+/** cup_gpu_copy: a deep copy of @gpu. */
+CupGpu *cup_gpu_copy(const CupGpu *gpu);
+/** cup_gpu_to_json: one GPU as in the detect JSON. Returns a new reference. */
+json_t *cup_gpu_to_json(const CupGpu *gpu);
+
 /** cup_system_to_json: the stable detect JSON. Returns a new reference. */
 json_t *cup_system_to_json(const CupSystem *sys);
 
