@@ -85,15 +85,19 @@ static const CupCudaMajorFloor *floor_of(const Ctx *c, guint major)
   return NULL;
 }
 
-/* The newest release of @cuda (major.minor), or NULL. */
+/* The first (GA) release of @cuda (major.minor), or NULL. Its driver is the minimum for the
+ * whole minor: later updates of the minor run on it through minor-version compatibility, and
+ * NVIDIA states e.g. "CUDA 12.4 needs 550.54.14" from the 12.4 GA row. */
 static const CupCudaRelease *release_of(const Ctx *c, const char *cuda)
 {
+  const CupCudaRelease *first = NULL;
   for (guint i = 0; i < c->catalog->cuda_releases->len; i++) {
     const CupCudaRelease *r = g_ptr_array_index(c->catalog->cuda_releases, i);
-    if (cup_version_matches(cuda, r->version))
-      return r;
+    if (cup_version_matches(cuda, r->version) &&
+        (first == NULL || cup_vcmp(r->version, first->version) < 0))
+      first = r;
   }
-  return NULL;
+  return first;
 }
 
 static const char *for_os(const Ctx *c, const char *linux_value, const char *windows_value)
