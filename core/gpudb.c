@@ -35,6 +35,7 @@ static void entry_free(CupGpuEntry *entry)
   g_free(entry->pci_id);
   g_free(entry->chip);
   g_free(entry->name);
+  g_free(entry->legacy_branch);
   g_free(entry);
 }
 
@@ -161,16 +162,27 @@ static gboolean load_architecture(const Loader *ld, CupGpuTable *table, json_t *
   return load_chips(ld, table, chips, chips_path, arch);
 }
 
+/* "470": the digits of a driver branch. */
+static gboolean is_branch(const char *s)
+{
+  return is_digits(s, 1, 4);
+}
+
 static gboolean load_device(const Loader *ld, CupGpuTable *table, json_t *obj, const char *path)
 {
-  const char *pci_id, *chip, *name;
+  const char *pci_id, *chip, *name, *legacy;
   guint16 vendor, device;
   if (!json_is_object(obj))
     return invalid(ld, path, "expected an object");
   if (!get_string(ld, obj, path, "pci_id", TRUE, &pci_id) ||
       !get_string(ld, obj, path, "chip", TRUE, &chip) ||
-      !get_string(ld, obj, path, "name", TRUE, &name))
+      !get_string(ld, obj, path, "name", TRUE, &name) ||
+      !get_string(ld, obj, path, "legacy_branch", FALSE, &legacy))
     return FALSE;
+  if (legacy != NULL && !is_branch(legacy)) {
+    g_autofree char *jpath = g_strdup_printf("%s.legacy_branch", path);
+    return invalid(ld, jpath, "expected a driver branch such as \"470\", got \"%s\"", legacy);
+  }
   g_autofree char *id_path = g_strdup_printf("%s.pci_id", path);
   g_autofree char *chip_path = g_strdup_printf("%s.chip", path);
   if (!parse_pci_id(pci_id, &vendor, &device))
@@ -186,6 +198,7 @@ static gboolean load_device(const Loader *ld, CupGpuTable *table, json_t *obj, c
   entry->pci_id = g_strdup(pci_id);
   entry->chip = g_strdup(chip);
   entry->name = g_strdup(name);
+  entry->legacy_branch = g_strdup(legacy);
   entry->arch = arch;
   g_ptr_array_add(table->entries, entry);
   g_hash_table_insert(table->by_id, GUINT_TO_POINTER(id_key(vendor, device)), entry);

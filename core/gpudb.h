@@ -26,6 +26,7 @@ typedef struct {
   char *chip;                     /* "GA104" */
   char *name;                     /* pci.ids text, "GA104M [GeForce RTX 3070 Ti Mobile / Max-Q]" */
   const CupGpuArchitecture *arch; /* the row of the chip; owned by the table */
+  char *legacy_branch; /* last driver branch supporting it ("470"), or NULL: not legacy for R525 */
 } CupGpuEntry;
 
 typedef struct _CupGpuTable CupGpuTable;

@@ -54,6 +54,25 @@ static void test_known_rows(void)
   g_assert_null(cup_gpu_table_lookup_chip(table, NULL));
 }
 
+/* legacy_branch from NVIDIA's R525 supported-gpus.json: NULL for GPUs R525 still supports. */
+static void test_legacy_branch(void)
+{
+  static const struct {
+    guint16 device;
+    const char *branch;
+  } rows[] = {
+      {0x102d, "470"}, /* Tesla K80 (GK210, 3.7) */
+      {0x1eb8, NULL},  /* Tesla T4 */
+      {0x24e0, NULL},  /* RTX 3070 Ti Laptop GPU */
+  };
+  g_autoptr(CupGpuTable) table = load_committed();
+  for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+    const CupGpuEntry *e = cup_gpu_table_lookup(table, 0x10de, rows[i].device);
+    g_assert_nonnull(e);
+    g_assert_cmpstr(e->legacy_branch, ==, rows[i].branch);
+  }
+}
+
 static gboolean valid_cc(const char *cc)
 {
   g_auto(GStrv) parts = g_strsplit(cc, ".", -1);
@@ -156,6 +175,13 @@ static const BadCase bad_cases[] = {
      "invalid at $.devices[0].chip: chip \"GA104M\" is not in $.architectures"},
     {DOC(ARCH_OK, "{\"pci_id\": \"10de:24e0\", \"chip\": \"GA104\"}"),
      "invalid at $.devices[0].name: missing key"},
+    {DOC(ARCH_OK, "{\"pci_id\": \"10de:24e0\", \"chip\": \"GA104\", \"name\": \"n\", "
+                  "\"legacy_branch\": 470}"),
+     "invalid at $.devices[0].legacy_branch: expected a string"},
+    {DOC(ARCH_OK, "{\"pci_id\": \"10de:24e0\", \"chip\": \"GA104\", \"name\": \"n\", "
+                  "\"legacy_branch\": \"470.xx\"}"),
+     "invalid at $.devices[0].legacy_branch: expected a driver branch such as \"470\", got "
+     "\"470.xx\""},
     {DOC(ARCH_OK, "{\"pci_id\": \"10de:24e0\", \"chip\": \"GA104\", \"name\": \"a\\u0000b\"}"),
      "not valid JSON: *"},
 };
@@ -207,7 +233,8 @@ static void test_minimal_and_missing(void)
   g_assert_no_error(error);
   const CupGpuEntry *e = cup_gpu_table_lookup(table, 0x10de, 0x24e0);
   g_assert_nonnull(e);
-  g_assert_null(e->arch->sm); /* optional key */
+  g_assert_null(e->arch->sm);      /* optional key */
+  g_assert_null(e->legacy_branch); /* optional key */
   g_assert_cmpstr(e->arch->compute_capability, ==, "8.6");
 
   g_autofree char *missing = g_build_filename(dir, "nope.json", NULL);
@@ -223,6 +250,7 @@ int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/gpudb/known-rows", test_known_rows);
+  g_test_add_func("/gpudb/legacy-branch", test_legacy_branch);
   g_test_add_func("/gpudb/every-row-consistent", test_every_row_consistent);
   g_test_add_func("/gpudb/schema-errors", test_schema_errors);
   g_test_add_func("/gpudb/minimal-and-missing", test_minimal_and_missing);

@@ -7,6 +7,8 @@ DATA_DIR (default: ../shared/data, relative to the repository root) must hold
   gpus/pci.ids.nvidia-devices.txt          NVIDIA device lines of pci.ids
   compat/gpu-compute-capability.json       chips per compute capability (Wikipedia)
   gpus/pci-devid-to-cc.json                an independent join of the two, used as a cross-check
+  gpus/nvidia-driver-525-supported-gpus.json  NVIDIA's supported-gpus.json of an R525 driver
+                                           (legacy driver branches)
 The output (default: manifests/gpus.json next to this tools/ directory) is rewritten in full;
 running the script twice on the same inputs gives the same bytes.
 
@@ -20,6 +22,10 @@ Rules (documented in manifests/README.md, section gpus.json):
   * Functions that are not the GPU (HD Audio, USB, UCSI, PCI bridges) carry their chip name in
     pci.ids but are not CUDA devices: they are left out.
   * A device is listed only when its chip resolves to a compute capability.
+  * "legacy_branch": the driver branch that last supports the device ("470" of "470.xx"), from
+    the legacybranch of its devid rows in supported-gpus.json; rows that add a subsystem id
+    must agree with the plain row (the script fails otherwise). Absent = not a legacy GPU
+    for the R525 driver (current, or newer than that file).
 """
 
 import argparse
@@ -88,6 +94,28 @@ def chip_of(text, chip_cc):
     return resolve_chip(word, chip_cc)
 
 
+def read_legacy(path):
+    """PCI device id (4 lower-case hex digits) -> legacy branch ("470"), from supported-gpus.json."""
+    with open(path, encoding="utf-8") as f:
+        chips = json.load(f)["chips"]
+    branches = {}
+    for chip in chips:
+        devid = chip["devid"].lower()
+        if not re.match(r"^0x[0-9a-f]{4}$", devid):
+            fail(f"{path}: devid {chip['devid']!r}")
+        branch = chip.get("legacybranch")
+        if branch is not None:
+            m = re.match(r"^(\d+)(\.\d+)*\.xx$", branch)
+            if not m:
+                fail(f"{path}: legacybranch {branch!r}")
+            branch = m[1]
+        key = devid[2:]
+        if key in branches and branches[key] != branch:
+            fail(f"{path}: devid {devid}: legacy branches {branches[key]} and {branch} disagree")
+        branches[key] = branch
+    return {k: v for k, v in branches.items() if v is not None}
+
+
 def build(data_dir):
     cc_doc = json.load(open(os.path.join(data_dir, "compat/gpu-compute-capability.json")))
     pci_path = os.path.join(data_dir, "gpus/pci.ids.nvidia-devices.txt")
@@ -106,12 +134,16 @@ def build(data_dir):
     if listed != set(chip_cc):
         fail(f"chips without an architecture row: {sorted(set(chip_cc) - listed)}")
 
+    legacy = read_legacy(os.path.join(data_dir, "gpus/nvidia-driver-525-supported-gpus.json"))
     devices = []
     for devid in sorted(pci_devices, key=lambda d: int(d, 16)):
         text = pci_devices[devid]
         chip = chip_of(text, chip_cc)
         if chip:
-            devices.append({"pci_id": f"10de:{devid}", "chip": chip, "name": text})
+            device = {"pci_id": f"10de:{devid}", "chip": chip, "name": text}
+            if devid in legacy:
+                device["legacy_branch"] = legacy[devid]
+            devices.append(device)
     cross_check(data_dir, devices, chip_cc, cc_doc)
 
     pci_source = "github.com/pciutils/pciids pci.ids"
@@ -128,6 +160,12 @@ def build(data_dir):
             {"what": "chips per compute capability, architecture names",
              "source": "https://en.wikipedia.org/wiki/CUDA#GPUs_supported",
              "licence": "facts transcribed from Wikipedia (text CC BY-SA 4.0)"},
+            {"what": "legacy driver branch per device",
+             "source": "NVIDIA supported-gpus.json of the R525 Linux driver package, as stored in "
+                       "github.com/alex-tu-cc/get-nvidia-supported-gpus-json "
+                       "(bionic-nvidia-driver-525-supported-gpus.json, commit "
+                       "40678c28e943cf34be39ee436b7a3cddf21bfebf)",
+             "licence": "facts from the NVIDIA driver package"},
         ],
         "architectures": architectures,
         "devices": devices,
