@@ -99,8 +99,8 @@ int cli_detect(CliGlobals *g, int argc, char **argv)
       {"nvidia-smi", 0, 0, G_OPTION_ARG_FILENAME, &nvidia_smi, "Use this nvidia-smi", "EXE"},
       G_OPTION_ENTRY_NULL,
   };
-  if (!cli_parse(g, "detect", "show the NVIDIA GPUs, driver, CUDA toolkits and cuDNN", NULL, entries,
-                 &argc, &argv, &error))
+  if (!cli_parse(g, "detect", "show the NVIDIA GPUs, driver, CUDA toolkits and cuDNN", NULL,
+                 entries, &argc, &argv, &error))
     return cli_fail(g, error);
   g_autofree char *pci_ids_owned = pci_ids, *smi_owned = nvidia_smi;
   CupDetectOptions options = {

@@ -3,6 +3,7 @@
 
 #include "core/catalog.h"
 #include "core/error.h"
+#include "core/system.h" /* g_autoptr(json_t) */
 
 #include <jansson.h>
 #include <stdio.h>
@@ -54,10 +55,10 @@ static json_t *list_cuda(const CupCatalog *cat, gboolean text)
       printf("%-8s %-22s linux %-11s windows %s\n", r->version, r->label,
              r->driver_linux ? r->driver_linux : "-", r->driver_windows ? r->driver_windows : "-");
     else
-      json_array_append_new(rows, json_pack("{s:s,s:s,s:o,s:o,s:s}", "version", r->version,
-                                            "label", r->label, "driver_linux",
-                                            str_or_null(r->driver_linux), "driver_windows",
-                                            str_or_null(r->driver_windows), "source", r->source));
+      json_array_append_new(rows, json_pack("{s:s,s:s,s:o,s:o,s:s}", "version", r->version, "label",
+                                            r->label, "driver_linux", str_or_null(r->driver_linux),
+                                            "driver_windows", str_or_null(r->driver_windows),
+                                            "source", r->source));
   }
   return rows;
 }
@@ -71,10 +72,9 @@ static json_t *list_cudnn(const CupCatalog *cat, gboolean text)
     if (text)
       printf("%-10s CUDA %s; archives: %s\n", r->version, cuda, variants);
     else
-      json_array_append_new(rows, json_pack("{s:s,s:o,s:o,s:o,s:s}", "version", r->version,
-                                            "cuda", strv(r->cuda), "cuda_variants",
-                                            strv(r->cuda_variants), "min_cc",
-                                            str_or_null(r->min_cc), "source", r->source));
+      json_array_append_new(rows, json_pack("{s:s,s:o,s:o,s:o,s:s}", "version", r->version, "cuda",
+                                            strv(r->cuda), "cuda_variants", strv(r->cuda_variants),
+                                            "min_cc", str_or_null(r->min_cc), "source", r->source));
   }
   return rows;
 }
@@ -107,15 +107,15 @@ static json_t *list_frameworks(const CupCatalog *cat, gboolean text)
     const CupTorchRelease *r = g_ptr_array_index(cat->torch_releases, i);
     json_t *tags = json_array();
     for (guint k = 0; k < r->variants->len; k++)
-      json_array_append_new(tags,
-                            json_string(((CupTorchVariant *)g_ptr_array_index(r->variants, k))->tag));
+      json_array_append_new(
+          tags, json_string(((CupTorchVariant *)g_ptr_array_index(r->variants, k))->tag));
     if (text) {
       g_autofree char *t = json_dumps(tags, JSON_COMPACT);
       printf("pytorch    %-7s Python %s-%s  %s\n", r->version, r->python_min, r->python_max, t);
     }
-    json_array_append_new(torch, json_pack("{s:s,s:s,s:s,s:o}", "version", r->version,
-                                           "python_min", r->python_min, "python_max",
-                                           r->python_max, "variants", tags));
+    json_array_append_new(torch,
+                          json_pack("{s:s,s:s,s:s,s:o}", "version", r->version, "python_min",
+                                    r->python_min, "python_max", r->python_max, "variants", tags));
   }
   for (guint i = 0; i < cat->tf_releases->len; i++) {
     const CupTfRelease *r = g_ptr_array_index(cat->tf_releases, i);
@@ -124,8 +124,8 @@ static json_t *list_frameworks(const CupCatalog *cat, gboolean text)
              r->python_min, r->python_max, r->cuda, r->cudnn, r->package);
     json_array_append_new(tf, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "version", r->version,
                                         "os", r->os, "package", r->package, "python_min",
-                                        r->python_min, "python_max", r->python_max, "cuda",
-                                        r->cuda, "cudnn", r->cudnn));
+                                        r->python_min, "python_max", r->python_max, "cuda", r->cuda,
+                                        "cudnn", r->cudnn));
   }
   return json_pack("{s:o,s:o}", "pytorch", torch, "tensorflow", tf);
 }
@@ -134,8 +134,10 @@ static const struct {
   const char *what;
   json_t *(*list)(const CupCatalog *, gboolean);
 } subjects[] = {
-    {"gpus", list_gpus},       {"cuda", list_cuda},
-    {"cudnn", list_cudnn},     {"drivers", list_drivers},
+    {"gpus", list_gpus},
+    {"cuda", list_cuda},
+    {"cudnn", list_cudnn},
+    {"drivers", list_drivers},
     {"frameworks", list_frameworks},
 };
 

@@ -55,9 +55,8 @@ int cli_fail(const CliGlobals *g, const GError *error)
   return cup_error_exit_code(error);
 }
 
-gboolean cli_parse(CliGlobals *g, const char *command, const char *summary,
-                   const char *positional, const GOptionEntry *entries, int *argc, char ***argv,
-                   GError **error)
+gboolean cli_parse(CliGlobals *g, const char *command, const char *summary, const char *positional,
+                   const GOptionEntry *entries, int *argc, char ***argv, GError **error)
 {
   g_autofree char *param = g_strdup_printf("%s - %s", command, summary);
   g_autoptr(GOptionContext) ctx = g_option_context_new(positional);

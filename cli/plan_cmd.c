@@ -11,16 +11,15 @@
 #include <string.h>
 
 typedef struct {
-  char *framework, *python, *cuda, *cudnn, *driver, *os, *arch, *gpu, *pci, *cc, *mirror,
-      *prefix, *cache;
+  char *framework, *python, *cuda, *cudnn, *driver, *os, *arch, *gpu, *pci, *cc, *mirror, *prefix,
+      *cache;
   gboolean with_toolkit, user;
 } PlanArgs;
 
 static void plan_args_clear(PlanArgs *a)
 {
-  char **strs[] = {&a->framework, &a->python, &a->cuda,   &a->cudnn,  &a->driver,
-                   &a->os,        &a->arch,   &a->gpu,    &a->pci,    &a->cc,
-                   &a->mirror,    &a->prefix, &a->cache};
+  char **strs[] = {&a->framework, &a->python, &a->cuda, &a->cudnn,  &a->driver, &a->os,   &a->arch,
+                   &a->gpu,       &a->pci,    &a->cc,   &a->mirror, &a->prefix, &a->cache};
   for (gsize i = 0; i < G_N_ELEMENTS(strs); i++)
     g_clear_pointer(strs[i], g_free);
 }
@@ -38,8 +37,7 @@ static gboolean parse_framework(const char *text, CupRequest *r, GError **error)
     r->framework = CUP_FRAMEWORK_NONE;
   else {
     g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
-                "--framework %s: expected pytorch[==VERSION], tensorflow[==VERSION] or none",
-                text);
+                "--framework %s: expected pytorch[==VERSION], tensorflow[==VERSION] or none", text);
     return FALSE;
   }
   r->framework_version = g_strdup(parts[1]);

@@ -633,14 +633,19 @@ static gboolean load_file(const char *dir, const char *name, const char *schema,
 
 /* NVIDIA's redistrib manifests: the vendored ones, then those the download stage cached; each
  * checked against the pinned hashes (manifests/redist/pinned-manifest-sha256.json). */
-static gboolean load_redist(CupCatalog *c, const char *root, const char *cache_dir,
-                            GError **error)
+static gboolean load_redist(CupCatalog *c, const char *root, const char *cache_dir, GError **error)
 {
   g_autofree char *redist = g_build_filename(root, "redist", NULL);
   g_autofree char *pins_path = g_build_filename(redist, "pinned-manifest-sha256.json", NULL);
-  g_autoptr(GHashTable) pins = cup_redist_pins_load(pins_path, error);
-  if (pins == NULL)
+  g_autoptr(GHashTable) pins = NULL;
+  /* A catalog without redist/ (an older or hand-made --catalog) plans without archives. */
+  if (!g_file_test(redist, G_FILE_TEST_IS_DIR)) {
+    g_ptr_array_add(c->warnings, g_strdup_printf("%s is missing: no NVIDIA archives and no "
+                                                 "pinned manifest hashes",
+                                                 redist));
+  } else if ((pins = cup_redist_pins_load(pins_path, error)) == NULL) {
     return FALSE;
+  }
   if (!cup_redist_load_dir(redist, pins, c->redist, c->warnings, error))
     return FALSE;
   return cache_dir == NULL || cup_redist_load_dir(cache_dir, pins, c->redist, c->warnings, error);

@@ -14,6 +14,7 @@
 #include "core/plan_private.h"
 
 #include "core/error.h"
+#include "core/redist.h"
 #include "core/version.h"
 
 #include <stdio.h>
@@ -59,12 +60,12 @@ static guint version_major(const char *version)
 typedef struct {
   const CupCatalog *catalog;
   const CupRequest *request;
-  const char *os;          /* "linux" / "windows" */
-  const CupGpu *gpu;       /* NULL: no GPU */
-  const char *cc;          /* the GPU's compute capability, NULL when unknown */
-  const char *driver;      /* current driver, NULL when none */
-  const char *legacy;      /* legacy branch "470", NULL when none */
-  const char *python;      /* "3.11", NULL when unknown */
+  const char *os;     /* "linux" / "windows" */
+  const CupGpu *gpu;  /* NULL: no GPU */
+  const char *cc;     /* the GPU's compute capability, NULL when unknown */
+  const char *driver; /* current driver, NULL when none */
+  const char *legacy; /* legacy branch "470", NULL when none */
+  const char *python; /* "3.11", NULL when unknown */
   gboolean python_pinned;
 } Ctx;
 
@@ -172,12 +173,17 @@ static char *cc_refusal(const Ctx *c, const char *cuda)
   const CupCudaCcRange *r = cc_range_of(c, cuda);
   const char *newest = newest_cuda_for_cc(c);
   GString *s = g_string_new(NULL);
-  g_string_printf(s, "%s (compute capability %s) is not supported by CUDA %s", gpu_label(c),
-                  c->cc, cuda);
+  g_string_printf(s, "%s (compute capability %s) is not supported by CUDA %s", gpu_label(c), c->cc,
+                  cuda);
   if (r)
     g_string_append_printf(s, ", which compiles for %s to %s", r->min_cc, r->max_cc);
-  if (r && r->change)
-    g_string_append_printf(s, " (%s)", r->change);
+  if (r && r->change) {
+    g_autofree char *change = g_strdup(r->change);
+    gsize n = strlen(change);
+    if (n > 0 && change[n - 1] == '.')
+      change[n - 1] = '\0';
+    g_string_append_printf(s, " (CUDA %s: %s)", r->cuda_from, change);
+  }
   if (newest)
     g_string_append_printf(s, "; the newest CUDA for it is %s", newest);
   return g_string_free(s, FALSE);
@@ -213,8 +219,8 @@ static void apply_driver(CupPlan *plan, const Ctx *c, const CupCudaOption *o)
   } else {
     const char *target = o->needs_mvc ? o->floor : o->full_minimum;
     plan->driver_action = g_strdup(c->driver ? "upgrade" : "install");
-    plan->driver_branch = c->legacy ? g_strdup(c->legacy)
-                                    : g_strdup_printf("%u", version_major(target));
+    plan->driver_branch =
+        c->legacy ? g_strdup(c->legacy) : g_strdup_printf("%u", version_major(target));
   }
 }
 
@@ -222,16 +228,16 @@ static void explain_driver(CupPlan *plan, const Ctx *c, const CupCudaOption *o)
 {
   const char *src = "NVIDIA CUDA Toolkit Release Notes, table 3";
   if (o->fit == CUP_FIT_FULL)
-    cup_plan_reason(plan, "Driver %s meets CUDA %s's minimum %s: keep it [%s]", c->driver,
-                    o->cuda, o->full_minimum, src);
+    cup_plan_reason(plan, "Driver %s meets CUDA %s's minimum %s: keep it [%s]", c->driver, o->cuda,
+                    o->full_minimum, src);
   else if (o->fit == CUP_FIT_MVC)
     cup_plan_reason(plan,
                     "Driver %s is below CUDA %s's minimum %s but at least %s, so CUDA %s runs "
                     "through minor-version compatibility (limited features: no JIT of newer "
                     "PTX); upgrade to %s or newer for full support [NVIDIA CUDA Compatibility "
                     "guide, minor-version compatibility]",
-                    c->driver, o->cuda, o->full_minimum ? o->full_minimum : "(not given)",
-                    o->floor, o->cuda, o->full_minimum ? o->full_minimum : "the newest driver");
+                    c->driver, o->cuda, o->full_minimum ? o->full_minimum : "(not given)", o->floor,
+                    o->cuda, o->full_minimum ? o->full_minimum : "the newest driver");
   else if (o->needs_mvc)
     cup_plan_reason(plan,
                     "%s is on the legacy %s driver branch, below CUDA %s's minimum %s: %s the "
@@ -240,12 +246,14 @@ static void explain_driver(CupPlan *plan, const Ctx *c, const CupCudaOption *o)
                     gpu_label(c), c->legacy, o->cuda, o->full_minimum, plan->driver_action,
                     c->legacy, o->floor, o->cuda);
   else
-    cup_plan_reason(plan, "CUDA %s needs driver %s or newer on %s (%s through minor-version "
+    cup_plan_reason(plan,
+                    "CUDA %s needs driver %s or newer on %s (%s through minor-version "
                     "compatibility): %s [%s]",
                     o->cuda, o->full_minimum, c->os, o->floor ? o->floor : "none",
                     c->driver ? "upgrade" : "install one", src);
   if (c->legacy && o->fit != CUP_FIT_NONE)
-    cup_plan_reason(plan, "%s is supported only by the legacy %s driver branch: keep that branch "
+    cup_plan_reason(plan,
+                    "%s is supported only by the legacy %s driver branch: keep that branch "
                     "[NVIDIA driver README, supported GPUs]",
                     gpu_label(c), c->legacy);
 }
@@ -276,8 +284,10 @@ static GArray *torch_options(const Ctx *c, const CupTorchRelease *rel, GPtrArray
   g_array_set_clear_func(options, (GDestroyNotify)option_clear);
   for (guint i = 0; i < rel->variants->len; i++) {
     const CupTorchVariant *v = g_ptr_array_index(rel->variants, i);
+    /* Builds PyTorch marks experimental are shipped wheels too (2.1's cu121 was the default
+     * on Linux); the reason line says so. */
     if ((c->request->cuda && !cup_version_matches(c->request->cuda, v->cuda)) ||
-        (v->experimental && c->request->cuda == NULL) || !variant_fits_gpu(c, v))
+        !variant_fits_gpu(c, v))
       continue;
     CupCudaOption o = judge_cuda(c, v->cuda);
     g_array_append_val(options, o);
@@ -294,8 +304,8 @@ static void torch_pip(CupPlan *plan, const Ctx *c, const CupTorchRelease *rel,
                               ? g_strdup_printf("torch==%s", pin)
                               : g_strdup_printf("torch==%s.*", rel->version);
   plan->framework_name = g_strdup("pytorch");
-  plan->framework_version = g_strdup(pin && strchr(pin, '.') != strrchr(pin, '.') ? pin
-                                                                                   : rel->version);
+  plan->framework_version =
+      g_strdup(pin && strchr(pin, '.') != strrchr(pin, '.') ? pin : rel->version);
   plan->framework_variant = g_strdup(v->tag);
   plan->index_url = g_strdup(v->index_url);
   plan->pip_command = g_strdup_printf("pip install %s --index-url %s", spec, v->index_url);
@@ -323,13 +333,19 @@ static gboolean plan_torch_release(CupPlan *plan, const Ctx *c, const CupTorchRe
   CupCudaOption *o = &g_array_index(options, CupCudaOption, pick);
   torch_pip(plan, c, rel, v);
   plan->cuda_version = g_strdup(v->cuda);
-  cup_plan_reason(plan, "PyTorch %s: the %s wheels (CUDA %s%s%s) are the newest build for %s "
+  cup_plan_reason(plan,
+                  "PyTorch %s: the %s wheels (CUDA %s%s%s%s) are the newest build for %s "
                   "that %s [%s]",
                   plan->framework_version, v->tag, v->cuda, v->cudnn ? ", cuDNN " : "",
-                  v->cudnn ? v->cudnn : "", gpu_label(c),
+                  v->cudnn ? v->cudnn : "",
+                  v->experimental ? "; PyTorch's release matrix calls this CUDA build "
+                                    "experimental"
+                                  : "",
+                  gpu_label(c),
                   o->fit != CUP_FIT_NONE ? "the current driver runs" : "a driver can run",
                   rel->source);
-  cup_plan_reason(plan, "PyTorch wheels bundle the CUDA runtime and cuDNN: the machine needs "
+  cup_plan_reason(plan,
+                  "PyTorch wheels bundle the CUDA runtime and cuDNN: the machine needs "
                   "only the driver%s [https://pytorch.org/get-started/locally/]",
                   c->request->with_toolkit ? "; the CUDA Toolkit is installed as asked "
                                              "(--with-toolkit), for nvcc and extensions"
@@ -385,7 +401,8 @@ static const CupTfRelease *find_tf(const Ctx *c, const char *pin, gboolean any_o
 {
   for (guint i = 0; i < c->catalog->tf_releases->len; i++) {
     const CupTfRelease *r = g_ptr_array_index(c->catalog->tf_releases, i);
-    if ((any_os || strcmp(r->os, c->os) == 0) && (pin == NULL || cup_version_matches(pin, r->version)))
+    if ((any_os || strcmp(r->os, c->os) == 0) &&
+        (pin == NULL || cup_version_matches(pin, r->version)))
       return r;
   }
   return NULL;
@@ -407,8 +424,8 @@ static void tf_refusal(const Ctx *c, const char *pin, GError **error)
                 "choose TensorFlow %s",
                 pin, last, last);
   } else {
-    g_set_error(error, CUP_ERROR, CUP_ERROR_NO_COMPATIBLE,
-                "TensorFlow %s has no GPU build for %s", pin ? pin : "(any version)", c->os);
+    g_set_error(error, CUP_ERROR, CUP_ERROR_NO_COMPATIBLE, "TensorFlow %s has no GPU build for %s",
+                pin ? pin : "(any version)", c->os);
   }
 }
 
@@ -442,7 +459,8 @@ static gboolean plan_tf_release(CupPlan *plan, const Ctx *c, const CupTfRelease 
   plan->cuda_version = g_strdup(r->cuda);
   plan->cuda_required = TRUE;
   plan->cudnn_required = TRUE;
-  cup_plan_reason(plan, "TensorFlow %s on %s was built and tested with CUDA %s and cuDNN %s, "
+  cup_plan_reason(plan,
+                  "TensorFlow %s on %s was built and tested with CUDA %s and cuDNN %s, "
                   "Python %s to %s; it loads them from the system, so both are installed [%s]",
                   r->version, c->os, r->cuda, r->cudnn, r->python_min, r->python_max, r->source);
   apply_driver(plan, c, &o);
@@ -522,7 +540,7 @@ static gboolean plan_toolkit(CupPlan *plan, const Ctx *c, GError **error)
   const CupCudaCcRange *range = cc_range_of(c, o->cuda);
   cup_plan_reason(plan, "CUDA %s: %s%s for nvcc and CUDA development%s%s%s [%s]", o->cuda,
                   c->request->cuda ? "pinned with --cuda" : "the newest release",
-                  c->request->cuda      ? ""
+                  c->request->cuda         ? ""
                   : o->fit == CUP_FIT_FULL ? " the current driver runs fully"
                                            : " a driver for this GPU can run",
                   range && c->cc ? ", compiling for compute capability " : "",
@@ -536,24 +554,49 @@ static gboolean plan_toolkit(CupPlan *plan, const Ctx *c, GError **error)
 
 /* ---- cuDNN ----------------------------------------------------------------------------- */
 
+/* NVIDIA's redistrib manifest for cuDNN @version is in the catalog or the cache. */
+static gboolean cudnn_downloadable(const Ctx *c, const char *version)
+{
+  for (guint i = 0; c->catalog->redist && i < c->catalog->redist->len; i++) {
+    const CupRedistManifest *m = g_ptr_array_index(c->catalog->redist, i);
+    if (m->kind == CUP_REDIST_CUDNN && cup_version_matches(version, m->release))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* The newest cuDNN for @cuda matching @want (NULL: any); with @downloadable only those whose
+ * archives the catalog lists. */
+static const CupCudnnRelease *find_cudnn(const Ctx *c, const char *cuda, const char *variant,
+                                         const char *want, gboolean downloadable)
+{
+  for (guint i = 0; i < c->catalog->cudnn_releases->len; i++) {
+    const CupCudnnRelease *r = g_ptr_array_index(c->catalog->cudnn_releases, i);
+    if ((want && !cup_version_matches(want, r->version)) ||
+        !g_strv_contains((const char *const *)r->cuda, cuda) ||
+        (r->cuda_variants && !g_strv_contains((const char *const *)r->cuda_variants, variant)) ||
+        (downloadable && !cudnn_downloadable(c, r->version)))
+      continue;
+    return r;
+  }
+  return NULL;
+}
+
 static gboolean plan_cudnn(CupPlan *plan, const Ctx *c, const char *want, GError **error)
 {
   g_autofree char *cuda = cup_major_minor(plan->cuda_version);
   g_autofree char *variant = g_strdup_printf("cuda%u", version_major(cuda));
-  for (guint i = 0; i < c->catalog->cudnn_releases->len; i++) {
-    const CupCudnnRelease *r = g_ptr_array_index(c->catalog->cudnn_releases, i);
-    if ((want && !cup_version_matches(want, r->version)) ||
-        !g_strv_contains((const char *const *)r->cuda, cuda))
-      continue;
-    if (r->cuda_variants && !g_strv_contains((const char *const *)r->cuda_variants, variant))
-      continue;
+  /* A release cudaup can download beats a newer one it cannot. */
+  const CupCudnnRelease *r = find_cudnn(c, cuda, variant, want, TRUE);
+  if (r == NULL)
+    r = find_cudnn(c, cuda, variant, want, FALSE);
+  if (r != NULL) {
     plan->cudnn_version = g_strdup(r->version);
     plan->cudnn_variant = r->cuda_variants ? g_strdup(variant) : NULL;
-    cup_plan_reason(plan, "cuDNN %s%s%s supports CUDA %s%s [%s]", r->version,
-                    plan->cudnn_variant ? " for " : "",
-                    plan->cudnn_variant ? plan->cudnn_variant : "", cuda,
-                    want ? " and matches what was asked" : " and is the newest that does",
-                    r->source);
+    cup_plan_reason(
+        plan, "cuDNN %s%s%s supports CUDA %s%s [%s]", r->version,
+        plan->cudnn_variant ? " for " : "", plan->cudnn_variant ? plan->cudnn_variant : "", cuda,
+        want ? " and matches what was asked" : " and is the newest that does", r->source);
     return TRUE;
   }
   g_set_error(error, CUP_ERROR, CUP_ERROR_NO_COMPATIBLE,
@@ -584,8 +627,7 @@ static gboolean check_request(const CupRequest *r, GError **error)
   return TRUE;
 }
 
-static void fill_context(Ctx *c, const CupSystem *sys, const CupCatalog *cat,
-                         const CupRequest *r)
+static void fill_context(Ctx *c, const CupSystem *sys, const CupCatalog *cat, const CupRequest *r)
 {
   c->catalog = cat;
   c->request = r;
@@ -672,7 +714,8 @@ static char *redist_platform(const Ctx *c, const CupSystem *sys, const CupReques
 static void note_python(CupPlan *plan, const Ctx *c)
 {
   if (c->python && !c->python_pinned)
-    cup_plan_reason(plan, "Python %s: the first interpreter on PATH (--python X.Y plans for "
+    cup_plan_reason(plan,
+                    "Python %s: the first interpreter on PATH (--python X.Y plans for "
                     "another)",
                     c->python);
 }
@@ -698,7 +741,8 @@ CupPlan *cup_plan_make(const CupSystem *sys, const CupCatalog *catalog, const Cu
   if (!plan_choose(plan, &c, error))
     return NULL;
   if (plan->driver_minor_compat)
-    cup_plan_warn(plan, "this plan relies on minor-version compatibility: applications that JIT "
+    cup_plan_warn(plan,
+                  "this plan relies on minor-version compatibility: applications that JIT "
                   "newer PTX fail until the driver reaches %s",
                   plan->driver_minimum ? plan->driver_minimum : "the release's minimum");
   cup_plan_add_archives(plan, catalog, request);

@@ -82,7 +82,8 @@ static void add_cuda_archives(CupPlan *plan, const CupCatalog *cat, const CupReq
 {
   const CupRedistManifest *m = find_manifest(cat, CUP_REDIST_CUDA, plan->cuda_version);
   if (m == NULL) {
-    cup_plan_warn(plan, "NVIDIA's redistrib manifest for CUDA %s is not in the catalog or the "
+    cup_plan_warn(plan,
+                  "NVIDIA's redistrib manifest for CUDA %s is not in the catalog or the "
                   "cache, so its archives are not listed: 'cudaup fetch' downloads it",
                   plan->cuda_version);
     return;
@@ -97,7 +98,8 @@ static void add_cuda_archives(CupPlan *plan, const CupCatalog *cat, const CupReq
     g_ptr_array_add(plan->components, g_strdup(*key));
     add_archive(plan, r, "cuda", comp, a);
   }
-  cup_plan_reason(plan, "CUDA Toolkit %s: %u components from NVIDIA's redistrib manifest for %s, "
+  cup_plan_reason(plan,
+                  "CUDA Toolkit %s: %u components from NVIDIA's redistrib manifest for %s, "
                   "verified by sha256 [%s]",
                   m->release, plan->components->len, plan->platform, m->origin);
 }
@@ -109,7 +111,8 @@ static void add_cudnn_archive(CupPlan *plan, const CupCatalog *cat, const CupReq
   const CupRedistArchive *a =
       comp ? cup_redist_find(m, "cudnn", plan->platform, plan->cudnn_variant) : NULL;
   if (a == NULL) {
-    cup_plan_warn(plan, "no cuDNN %s archive for %s%s%s in the catalog or the cache: 'cudaup "
+    cup_plan_warn(plan,
+                  "no cuDNN %s archive for %s%s%s in the catalog or the cache: 'cudaup "
                   "fetch' downloads NVIDIA's manifest",
                   plan->cudnn_version, plan->platform, plan->cudnn_variant ? " " : "",
                   plan->cudnn_variant ? plan->cudnn_variant : "");
@@ -188,11 +191,11 @@ json_t *cup_plan_to_json(const CupPlan *p)
   json_object_set_new(o, "platform", str_or_null(p->platform));
   json_object_set_new(
       o, "driver",
-      json_pack("{s:o,s:o,s:o,s:o,s:b,s:o,s:o}", "action", str_or_null(p->driver_action),
-                "current", str_or_null(p->driver_current), "minimum", str_or_null(p->driver_minimum),
-                "minimum_minor_compat", str_or_null(p->driver_minimum_minor_compat),
-                "minor_compat", p->driver_minor_compat, "branch", str_or_null(p->driver_branch),
-                "legacy_branch", str_or_null(p->legacy_branch)));
+      json_pack("{s:o,s:o,s:o,s:o,s:b,s:o,s:o}", "action", str_or_null(p->driver_action), "current",
+                str_or_null(p->driver_current), "minimum", str_or_null(p->driver_minimum),
+                "minimum_minor_compat", str_or_null(p->driver_minimum_minor_compat), "minor_compat",
+                p->driver_minor_compat, "branch", str_or_null(p->driver_branch), "legacy_branch",
+                str_or_null(p->legacy_branch)));
   json_object_set_new(o, "cuda",
                       json_pack("{s:o,s:b,s:o,s:o}", "version", str_or_null(p->cuda_version),
                                 "required", p->cuda_required, "root", str_or_null(p->toolkit_root),
@@ -219,11 +222,23 @@ void cup_plan_free(CupPlan *p)
   if (p == NULL)
     return;
   cup_gpu_free(p->gpu);
-  char **strs[] = {&p->os, &p->platform, &p->driver_action, &p->driver_current,
-                   &p->driver_minimum, &p->driver_minimum_minor_compat, &p->driver_branch,
-                   &p->legacy_branch, &p->cuda_version, &p->toolkit_root, &p->cudnn_version,
-                   &p->cudnn_variant, &p->framework_name, &p->framework_version,
-                   &p->framework_variant, &p->index_url, &p->pip_command};
+  char **strs[] = {&p->os,
+                   &p->platform,
+                   &p->driver_action,
+                   &p->driver_current,
+                   &p->driver_minimum,
+                   &p->driver_minimum_minor_compat,
+                   &p->driver_branch,
+                   &p->legacy_branch,
+                   &p->cuda_version,
+                   &p->toolkit_root,
+                   &p->cudnn_version,
+                   &p->cudnn_variant,
+                   &p->framework_name,
+                   &p->framework_version,
+                   &p->framework_variant,
+                   &p->index_url,
+                   &p->pip_command};
   for (gsize i = 0; i < G_N_ELEMENTS(strs); i++)
     g_free(*strs[i]);
   GPtrArray *arrays[] = {p->components, p->archives, p->environment, p->reasons, p->warnings};
@@ -235,8 +250,15 @@ void cup_plan_free(CupPlan *p)
 
 void cup_request_clear(CupRequest *r)
 {
-  char **strs[] = {&r->framework_version, &r->python, &r->cuda, &r->cudnn, &r->os,
-                   &r->arch, &r->mirror, &r->prefix, &r->user_data_dir};
+  char **strs[] = {&r->framework_version,
+                   &r->python,
+                   &r->cuda,
+                   &r->cudnn,
+                   &r->os,
+                   &r->arch,
+                   &r->mirror,
+                   &r->prefix,
+                   &r->user_data_dir};
   for (gsize i = 0; i < G_N_ELEMENTS(strs); i++)
     g_clear_pointer(strs[i], g_free);
 }

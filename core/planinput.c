@@ -29,8 +29,7 @@ static CupGpu *gpu_by_pci(const CupCatalog *cat, const char *pci_id, GError **er
   char tail;
   if (sscanf(pci_id, "%4x:%4x%c", &vendor, &device, &tail) != 2) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
-                "--pci %s: expected VENDOR:DEVICE in hex, like 10de:2204 (see lspci -nn)",
-                pci_id);
+                "--pci %s: expected VENDOR:DEVICE in hex, like 10de:2204 (see lspci -nn)", pci_id);
     return NULL;
   }
   const CupGpuEntry *e = cup_gpu_table_lookup(cat->gpus, (guint16)vendor, (guint16)device);

@@ -95,9 +95,11 @@ static void test_loads_sorted(void)
   for (guint i = 1; i < c->cuda_floors->len; i++)
     g_assert_cmpuint(((CupCudaMajorFloor *)g_ptr_array_index(c->cuda_floors, i - 1))->cuda_major, >,
                      ((CupCudaMajorFloor *)g_ptr_array_index(c->cuda_floors, i))->cuda_major);
-  /* Redist loading is not wired in yet: both stay empty. */
-  g_assert_cmpuint(c->redist->len, ==, 0);
+  /* The six vendored redistrib manifests, all pinned: no warnings. */
+  g_assert_cmpuint(c->redist->len, ==, 6);
   g_assert_cmpuint(c->warnings->len, ==, 0);
+  g_assert_true(g_strv_contains((const char *const *)c->toolkit_components, "cuda_nvcc"));
+  g_assert_true(g_strv_contains((const char *const *)c->toolkit_components, "cuda_cudart"));
   for (guint i = 0; i < c->cuda_releases->len; i++)
     g_assert_nonnull(((CupCudaRelease *)g_ptr_array_index(c->cuda_releases, i))->source);
 }

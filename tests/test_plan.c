@@ -83,8 +83,8 @@ static void test_tf210_windows_laptop(void)
   g_assert_true(g_str_has_prefix(p->toolkit_root, "C:\\Program Files\\NVIDIA GPU Computing"));
   g_assert_true(any_line(p->environment, "CUDA_PATH_V11_2", NULL));
   /* Python outside 3.7-3.10 is refused when it is pinned. */
-  CupRequest py = {.framework = CUP_FRAMEWORK_TENSORFLOW, .framework_version = "2.10",
-                   .python = "3.12"};
+  CupRequest py = {
+      .framework = CUP_FRAMEWORK_TENSORFLOW, .framework_version = "2.10", .python = "3.12"};
   g_autoptr(GError) error = plan_fails(sys, &py);
   g_assert_error(error, CUP_ERROR, CUP_ERROR_NO_COMPATIBLE);
   g_assert_nonnull(strstr(error->message, "Python 3.7 to 3.10, not 3.12"));
@@ -117,16 +117,16 @@ static void test_pytorch_212_linux(void)
   g_assert_cmpuint(p->archives->len, ==, 0);
   g_assert_true(any_line(p->reasons, "bundle the CUDA runtime", "optional"));
 
-  CupRequest pinned = {.framework = CUP_FRAMEWORK_PYTORCH, .framework_version = "2.1.2",
-                       .cuda = "11.8"};
+  CupRequest pinned = {
+      .framework = CUP_FRAMEWORK_PYTORCH, .framework_version = "2.1.2", .cuda = "11.8"};
   g_autoptr(CupPlan) q = plan_ok(sys, &pinned);
   g_assert_cmpstr(q->framework_variant, ==, "cu118");
   g_assert_cmpstr(q->index_url, ==, "https://download.pytorch.org/whl/cu118");
 
   /* A 525 driver runs cu121 through minor-version compatibility: no upgrade, said as such. */
   g_autoptr(CupSystem) old = machine("10de:24e0", "525.85.12", "linux");
-  CupRequest on_525 = {.framework = CUP_FRAMEWORK_PYTORCH, .framework_version = "2.1.2",
-                       .cuda = "12.1"};
+  CupRequest on_525 = {
+      .framework = CUP_FRAMEWORK_PYTORCH, .framework_version = "2.1.2", .cuda = "12.1"};
   g_autoptr(CupPlan) m = plan_ok(old, &on_525);
   g_assert_cmpstr(m->driver_action, ==, "keep");
   g_assert_true(m->driver_minor_compat);
@@ -197,7 +197,8 @@ static void test_cuda13_and_cudnn913(void)
   g_assert_cmpstr(cudnn->sha256, ==,
                   "02f47d9456773c80d97ed245efd9eb22bb985dcfdb74559213536035291e7a01");
   g_assert_cmpuint(cudnn->size, ==, 641302680);
-  g_assert_true(g_str_has_prefix(cudnn->url, CUP_DEFAULT_MIRROR "/cudnn/redist/cudnn/linux-x86_64/"));
+  g_assert_true(
+      g_str_has_prefix(cudnn->url, CUP_DEFAULT_MIRROR "/cudnn/redist/cudnn/linux-x86_64/"));
   g_assert_nonnull(archive_of(p, "cuda_nvcc"));
   g_assert_nonnull(archive_of(p, "cuda_cudart"));
   g_assert_true(any_line(p->environment, "LD_LIBRARY_PATH += /usr/local/cuda-13.0/lib64", NULL));
@@ -206,8 +207,10 @@ static void test_cuda13_and_cudnn913(void)
 static void test_cuda118_nvcc_archive(void)
 {
   g_autoptr(CupSystem) sys = machine("10de:24e0", NULL, "linux");
-  CupRequest r = {.framework = CUP_FRAMEWORK_NONE, .cuda = "11.8",
-                  .mirror = "http://lab-server/nvidia", .prefix = "/opt/cuda-11.8"};
+  CupRequest r = {.framework = CUP_FRAMEWORK_NONE,
+                  .cuda = "11.8",
+                  .mirror = "http://lab-server/nvidia",
+                  .prefix = "/opt/cuda-11.8"};
   g_autoptr(CupPlan) p = plan_ok(sys, &r);
   const CupPlanArchive *nvcc = archive_of(p, "cuda_nvcc");
   g_assert_nonnull(nvcc);
