@@ -18,6 +18,8 @@ typedef struct {
 
 static const Command commands[] = {
     {"detect", "show the NVIDIA GPUs, driver, CUDA toolkits and cuDNN on this machine", cli_detect},
+    {"plan", "choose the driver, CUDA Toolkit, cuDNN and framework build that fit", cli_plan},
+    {"list", "show what the catalog knows: gpus, cuda, cudnn, drivers, frameworks", cli_list},
 };
 
 const GOptionEntry *cli_global_entries(CliGlobals *g)

@@ -260,12 +260,28 @@ static void explain_driver(CupPlan *plan, const Ctx *c, const CupCudaOption *o)
 
 /* ---- frameworks ------------------------------------------------------------------------ */
 
+static gboolean python_in(const char *python, const char *min, const char *max)
+{
+  g_autofree char *py = cup_major_minor(python);
+  return (min == NULL || cup_vcmp(py, min) >= 0) && (max == NULL || cup_vcmp(py, max) <= 0);
+}
+
+/* Only a Python the user pinned constrains the choice; the one detect found on PATH may not
+ * be the one the framework goes into (a venv, conda, another machine): it is checked after
+ * the choice, as a warning (check_detected_python). */
 static gboolean python_fits(const Ctx *c, const char *min, const char *max)
 {
-  if (c->python == NULL)
-    return TRUE;
-  g_autofree char *py = cup_major_minor(c->python);
-  return (min == NULL || cup_vcmp(py, min) >= 0) && (max == NULL || cup_vcmp(py, max) <= 0);
+  return !c->python_pinned || python_in(c->python, min, max);
+}
+
+static void check_detected_python(CupPlan *plan, const Ctx *c, const char *what, const char *min,
+                                  const char *max)
+{
+  if (c->python_pinned || c->python == NULL || python_in(c->python, min, max))
+    return;
+  cup_plan_warn(plan, "the Python on PATH is %s, but %s supports Python %s to %s: install one of "
+                "those (or plan with --python X.Y)",
+                c->python, what, min ? min : "?", max ? max : "?");
 }
 
 static gboolean variant_fits_gpu(const Ctx *c, const CupTorchVariant *v)
@@ -354,6 +370,8 @@ static gboolean plan_torch_release(CupPlan *plan, const Ctx *c, const CupTorchRe
   apply_driver(plan, c, o);
   explain_driver(plan, c, o);
   plan->cuda_required = c->request->with_toolkit;
+  g_autofree char *what = g_strdup_printf("PyTorch %s", rel->version);
+  check_detected_python(plan, c, what, rel->python_min, rel->python_max);
   return TRUE;
 }
 
@@ -466,6 +484,8 @@ static gboolean plan_tf_release(CupPlan *plan, const Ctx *c, const CupTfRelease 
   apply_driver(plan, c, &o);
   explain_driver(plan, c, &o);
   option_clear(&o);
+  g_autofree char *what = g_strdup_printf("TensorFlow %s", r->version);
+  check_detected_python(plan, c, what, r->python_min, r->python_max);
   return TRUE;
 }
 
@@ -713,11 +733,8 @@ static char *redist_platform(const Ctx *c, const CupSystem *sys, const CupReques
 
 static void note_python(CupPlan *plan, const Ctx *c)
 {
-  if (c->python && !c->python_pinned)
-    cup_plan_reason(plan,
-                    "Python %s: the first interpreter on PATH (--python X.Y plans for "
-                    "another)",
-                    c->python);
+  if (c->python_pinned)
+    cup_plan_reason(plan, "Python %s: as asked with --python", c->python);
 }
 
 CupPlan *cup_plan_make(const CupSystem *sys, const CupCatalog *catalog, const CupRequest *request,

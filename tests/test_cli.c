@@ -200,6 +200,140 @@ static void test_real_machine_text(void)
   run_free(&r);
 }
 
+/* `cudaup plan` on the fixture laptop (RTX 3070 Ti Laptop GPU, no driver). */
+static Run run_plan(const char *root, const char *const *extra)
+{
+  g_autofree char *log = tmp_log();
+  g_autofree char *cache = g_build_filename(root, "cache", NULL);
+  g_autoptr(GPtrArray) args = g_ptr_array_new();
+  const char *base[] = {"plan",  "--root", root,      "--catalog", CUP_TEST_MANIFESTS,
+                        "--log", log,      "--cache", cache};
+  for (gsize i = 0; i < G_N_ELEMENTS(base); i++)
+    g_ptr_array_add(args, (gpointer)base[i]);
+  for (const char *const *e = extra; *e; e++)
+    g_ptr_array_add(args, (gpointer)*e);
+  g_ptr_array_add(args, NULL);
+  return run_cli((const char *const *)args->pdata);
+}
+
+static void test_plan_json(void)
+{
+  g_autofree char *root = laptop_root();
+  const char *extra[] = {"--json",           "--os",     "windows", "--framework",
+                         "tensorflow==2.10", "--python", "3.10",    NULL};
+  Run r = run_plan(root, extra);
+  g_assert_cmpint(r.status, ==, 0);
+  json_t *doc = json_loads(r.out, 0, NULL);
+  g_assert_nonnull(doc);
+  json_t *cuda = json_object_get(doc, "cuda");
+  g_assert_cmpstr(json_string_value(json_object_get(cuda, "version")), ==, "11.2");
+  g_assert_true(json_is_true(json_object_get(cuda, "required")));
+  json_t *cudnn = json_object_get(doc, "cudnn");
+  g_assert_true(g_str_has_prefix(json_string_value(json_object_get(cudnn, "version")), "8.1"));
+  json_t *fw = json_object_get(doc, "framework");
+  g_assert_cmpstr(json_string_value(json_object_get(fw, "pip_command")), ==,
+                  "pip install tensorflow-gpu==2.10.0");
+  json_t *driver = json_object_get(doc, "driver");
+  g_assert_cmpstr(json_string_value(json_object_get(driver, "action")), ==, "install");
+  g_assert_cmpstr(json_string_value(json_object_get(json_object_get(doc, "gpu"), "pci_id")), ==,
+                  "10de:24e0");
+  g_assert_true(json_array_size(json_object_get(doc, "reasons")) >= 4);
+  json_decref(doc);
+  run_free(&r);
+  cup_test_remove_tree(root);
+}
+
+static void test_plan_errors(void)
+{
+  g_autofree char *root = laptop_root();
+  const struct {
+    const char *args[6];
+    int status;
+    const char *says;
+  } cases[] = {
+      {{"--os", "windows", "--framework", "tensorflow==2.15", NULL}, 3, "use WSL2"},
+      {{"--pci", "10de:ffff", NULL}, 12, "10de:ffff"},
+      {{"--cuda", "12.x", NULL}, 2, "--cuda"},
+      {{"--framework", "caffe", NULL}, 2, "pytorch[==VERSION]"},
+      {{"--framework", "pytorch==9.9", NULL}, 12, "cudaup list frameworks"},
+      {{"--pci", "10de:102d", "--cuda", "12.1", NULL}, 3, "Kepler"},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    Run r = run_plan(root, cases[i].args);
+    g_test_message("%s", r.err);
+    g_assert_cmpint(r.status, ==, cases[i].status);
+    g_assert_nonnull(strstr(r.err, cases[i].says));
+    g_assert_true(g_str_has_prefix(r.err, "cudaup: error: "));
+    g_assert_cmpstr(strchr(r.err, '\n'), ==, "\n"); /* exactly one line */
+    run_free(&r);
+  }
+  cup_test_remove_tree(root);
+}
+
+static void test_plan_corrupt_catalog(void)
+{
+  g_autofree char *root = laptop_root();
+  g_autofree char *catalog = cup_test_make_root();
+  const char *files[] = {"gpus.json", "cudnn.json", "pytorch.json", "tensorflow.json"};
+  for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
+    g_autofree char *src = g_build_filename(CUP_TEST_MANIFESTS, files[i], NULL);
+    g_autofree char *text = NULL;
+    g_assert_true(g_file_get_contents(src, &text, NULL, NULL));
+    cup_test_write(catalog, files[i], text);
+  }
+  g_autofree char *src = g_build_filename(CUP_TEST_MANIFESTS, "cuda.json", NULL);
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  g_assert_true(g_file_get_contents(src, &text, &len, NULL));
+  text[len / 2] = '\0'; /* truncated */
+  cup_test_write(catalog, "cuda.json", text);
+  g_autofree char *log = tmp_log();
+  const char *args[] = {"plan", "--root", root, "--catalog", catalog, "--log", log, NULL};
+  Run r = run_cli(args);
+  g_assert_cmpint(r.status, ==, 10);
+  g_assert_nonnull(strstr(r.err, "manifests/cuda.json: "));
+  run_free(&r);
+  cup_test_remove_tree(root);
+  cup_test_remove_tree(catalog);
+}
+
+static void test_list(void)
+{
+  g_autofree char *log = tmp_log();
+  const char *gpus[] = {"list",  "gpus", "--json", "--catalog", CUP_TEST_MANIFESTS,
+                        "--log", log,    NULL};
+  Run r = run_cli(gpus);
+  g_assert_cmpint(r.status, ==, 0);
+  json_t *doc = json_loads(r.out, 0, NULL);
+  g_assert_true(json_array_size(doc) > 1000);
+  gboolean found = FALSE;
+  size_t i;
+  json_t *row;
+  json_array_foreach(doc, i, row)
+  {
+    if (g_strcmp0(json_string_value(json_object_get(row, "pci_id")), "10de:102d") == 0) {
+      g_assert_cmpstr(json_string_value(json_object_get(row, "legacy_branch")), ==, "470");
+      found = TRUE;
+    }
+  }
+  g_assert_true(found);
+  json_decref(doc);
+  run_free(&r);
+  const char *what[] = {"cuda", "cudnn", "drivers", "frameworks"};
+  for (gsize k = 0; k < G_N_ELEMENTS(what); k++) {
+    const char *args[] = {"list", what[k], "--catalog", CUP_TEST_MANIFESTS, "--log", log, NULL};
+    Run t = run_cli(args);
+    g_assert_cmpint(t.status, ==, 0);
+    g_assert_true(strlen(t.out) > 100);
+    run_free(&t);
+  }
+  const char *bad[] = {"list", "bogus", "--log", log, NULL};
+  Run b = run_cli(bad);
+  g_assert_cmpint(b.status, ==, 2);
+  g_assert_nonnull(strstr(b.err, "gpus, cuda, cudnn, drivers or frameworks"));
+  run_free(&b);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -211,5 +345,9 @@ int main(int argc, char **argv)
   g_test_add_func("/cli/detect-text-fixture", test_detect_text_on_fixture_root);
   g_test_add_func("/cli/bad-catalog", test_bad_catalog_exit_code);
   g_test_add_func("/cli/this-machine", test_real_machine_text);
+  g_test_add_func("/cli/plan-json", test_plan_json);
+  g_test_add_func("/cli/plan-errors", test_plan_errors);
+  g_test_add_func("/cli/plan-corrupt-catalog", test_plan_corrupt_catalog);
+  g_test_add_func("/cli/list", test_list);
   return g_test_run();
 }

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""gen-catalog.py - build manifests/{cuda,cudnn,pytorch,tensorflow}.json from ../shared/data.
+"""gen-catalog.py - build manifests/{cuda,cudnn,pytorch,tensorflow}.json from the team's reference data.
 
 Usage: manifests/tools/gen-catalog.py [DATA_DIR] [-o OUTPUT_DIR]
 
-DATA_DIR (default: ../shared/data, relative to the repository root) must hold
+DATA_DIR (the team's reference data directory, given explicitly) must hold
   compat/cuda-driver-requirements.json     CUDA release -> minimum driver; minor-version floors
   compat/cuda-sdk-compute-capability.json  CUDA release range -> compute capability range
   compat/gpu-compute-capability.json       CCs per architecture (to normalise "5.x")
@@ -513,7 +513,7 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     repo = os.path.dirname(os.path.dirname(here))
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("data_dir", nargs="?", default=os.path.join(repo, "..", "shared", "data"))
+    ap.add_argument("data_dir")
     ap.add_argument("-o", "--output-dir", default=os.path.join(repo, "manifests"))
     args = ap.parse_args()
     outputs = [

@@ -3,7 +3,7 @@
 
 Usage: manifests/tools/gen-gpus.py [DATA_DIR] [-o OUTPUT]
 
-DATA_DIR (default: ../shared/data, relative to the repository root) must hold
+DATA_DIR (the team's reference data directory, given explicitly) must hold
   gpus/pci.ids.nvidia-devices.txt          NVIDIA device lines of pci.ids
   compat/gpu-compute-capability.json       chips per compute capability (Wikipedia)
   gpus/pci-devid-to-cc.json                an independent join of the two, used as a cross-check
@@ -211,7 +211,7 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     repo = os.path.dirname(os.path.dirname(here))
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("data_dir", nargs="?", default=os.path.join(repo, "..", "shared", "data"))
+    ap.add_argument("data_dir")
     ap.add_argument("-o", "--output", default=os.path.join(repo, "manifests", "gpus.json"))
     args = ap.parse_args()
     doc = build(args.data_dir)
