@@ -109,7 +109,8 @@ static void print_plan(const CupPlan *p)
 
 static CupSystem *plan_system(CliGlobals *g, PlanArgs *a, const CupCatalog *cat, GError **error)
 {
-  CupDetectOptions o = {.root = g->root, .manifests_dir = g->catalog};
+  CupDetectOptions o = {
+      .root = g->root, .manifests_dir = g->catalog, .skip_toolkits = TRUE, .gpu_table = cat->gpus};
   g_autoptr(CupSystem) sys = cup_detect(&o, error);
   if (sys == NULL)
     return NULL;

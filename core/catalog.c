@@ -219,7 +219,7 @@ static gboolean get_string(const Loader *ld, json_t *obj, const char *path, cons
                            const Kind *kind, Need need, char **out)
 {
   json_t *v = json_object_get(obj, key);
-  g_autofree char *jpath = g_strdup_printf("%s.%s", path, key);
+  g_autofree char *jpath = g_strconcat(path, ".", key, NULL);
   *out = NULL;
   if (v == NULL && need == REQUIRED)
     return invalid(ld, jpath, "missing key");
@@ -236,7 +236,7 @@ static gboolean get_strv(const Loader *ld, json_t *obj, const char *path, const 
                          const Kind *kind, Need need, GStrv *out)
 {
   json_t *v = json_object_get(obj, key), *item;
-  g_autofree char *jpath = g_strdup_printf("%s.%s", path, key);
+  g_autofree char *jpath = g_strconcat(path, ".", key, NULL);
   size_t i;
   *out = NULL;
   if (v == NULL && need == REQUIRED)
@@ -265,7 +265,7 @@ static gboolean get_bool(const Loader *ld, json_t *obj, const char *path, const 
                          gboolean *out)
 {
   json_t *v = json_object_get(obj, key);
-  g_autofree char *jpath = g_strdup_printf("%s.%s", path, key);
+  g_autofree char *jpath = g_strconcat(path, ".", key, NULL);
   if (v == NULL)
     return invalid(ld, jpath, "missing key");
   if (!json_is_boolean(v))
@@ -278,7 +278,7 @@ static gboolean get_uint(const Loader *ld, json_t *obj, const char *path, const 
                          guint *out)
 {
   json_t *v = json_object_get(obj, key);
-  g_autofree char *jpath = g_strdup_printf("%s.%s", path, key);
+  g_autofree char *jpath = g_strconcat(path, ".", key, NULL);
   if (v == NULL)
     return invalid(ld, jpath, "missing key");
   if (!json_is_integer(v) || json_integer_value(v) <= 0 || json_integer_value(v) > 1000)
@@ -531,7 +531,7 @@ static gboolean load_rows(const Loader *ld, json_t *parent, const char *path, co
                           RowLoader load_row, GPtrArray *out)
 {
   json_t *array = json_object_get(parent, key), *v;
-  g_autofree char *jpath = g_strdup_printf("%s.%s", path, key);
+  g_autofree char *jpath = g_strconcat(path, ".", key, NULL);
   size_t i;
   if (array == NULL)
     return invalid(ld, jpath, "missing key");

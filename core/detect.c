@@ -224,13 +224,14 @@ CupSystem *cup_detect(const CupDetectOptions *options, GError **error)
   g_autoptr(CupSystem) sys = cup_system_new();
   detect_gpus(&o, sys);
   if (sys->gpus->len > 0) {
-    g_autoptr(CupGpuTable) table = load_gpu_table(&o, error);
-    if (table == NULL)
+    g_autoptr(CupGpuTable) own = o.gpu_table ? NULL : load_gpu_table(&o, error);
+    if (own == NULL && o.gpu_table == NULL)
       return NULL;
     g_autoptr(CupPciIds) ids = load_pci_ids(&o, sys);
-    resolve_tables(sys, table, ids);
+    resolve_tables(sys, o.gpu_table ? o.gpu_table : own, ids);
   }
-  g_ptr_array_extend_and_steal(sys->toolkits, cup_toolkits_detect(o.root, o.envp, sys->warnings));
+  if (!o.skip_toolkits)
+    g_ptr_array_extend_and_steal(sys->toolkits, cup_toolkits_detect(o.root, o.envp, sys->warnings));
   cup_osinfo_detect(o.root, o.envp, sys);
   return g_steal_pointer(&sys);
 }

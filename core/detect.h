@@ -1,17 +1,20 @@
 /* detect.h - fill a CupSystem from every source, best first (DESIGN.md section 2, detect). */
 #pragma once
 
+#include "core/gpudb.h"
 #include "core/system.h"
 
 G_BEGIN_DECLS
 
 typedef struct {
-  const char *root;          /* every system path is taken under this root; NULL = "/" */
-  const char *const *envp;   /* the environment to read PATH, CUDA_HOME, ... from; NULL = ours */
-  const char *manifests_dir; /* where gpus.json lives; NULL = cup_manifests_dir(NULL) */
-  const char *pci_ids_path;  /* pci.ids override; NULL = search the usual places */
-  const char *nvidia_smi;    /* nvidia-smi override; NULL = search PATH (or the root) */
-  guint smi_timeout_ms;      /* 0 = 10000 */
+  const char *root;             /* every system path is taken under this root; NULL = "/" */
+  const char *const *envp;      /* the environment to read PATH, CUDA_HOME, ... from; NULL = ours */
+  const char *manifests_dir;    /* where gpus.json lives; NULL = cup_manifests_dir(NULL) */
+  const char *pci_ids_path;     /* pci.ids override; NULL = search the usual places */
+  const char *nvidia_smi;       /* nvidia-smi override; NULL = search PATH (or the root) */
+  guint smi_timeout_ms;         /* 0 = 10000 */
+  gboolean skip_toolkits;       /* leave toolkits empty (the planner does not read them) */
+  const CupGpuTable *gpu_table; /* an already loaded gpus.json; NULL = load it when needed */
 } CupDetectOptions;
 
 /**

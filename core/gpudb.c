@@ -59,19 +59,33 @@ static gboolean invalid(const Loader *ld, const char *jpath, const char *format,
   return FALSE;
 }
 
+/* invalid() at "@path.@key"; the path is only built when there is an error to report. */
+static gboolean invalid_key(const Loader *ld, const char *path, const char *key, const char *format,
+                            ...) G_GNUC_PRINTF(4, 5);
+
+static gboolean invalid_key(const Loader *ld, const char *path, const char *key, const char *format,
+                            ...)
+{
+  va_list args;
+  va_start(args, format);
+  g_autofree char *why = g_strdup_vprintf(format, args);
+  va_end(args);
+  g_autofree char *jpath = g_strdup_printf("%s.%s", path, key);
+  return invalid(ld, jpath, "%s", why);
+}
+
 /* @obj[@key] as a non-empty string; a missing optional key gives NULL. */
 static gboolean get_string(const Loader *ld, json_t *obj, const char *path, const char *key,
                            gboolean required, const char **out)
 {
   json_t *v = json_object_get(obj, key);
-  g_autofree char *jpath = g_strdup_printf("%s.%s", path, key);
   *out = NULL;
   if (v == NULL)
-    return required ? invalid(ld, jpath, "missing key") : TRUE;
+    return required ? invalid_key(ld, path, key, "missing key") : TRUE;
   if (!json_is_string(v))
-    return invalid(ld, jpath, "expected a string");
+    return invalid_key(ld, path, key, "expected a string");
   if (json_string_length(v) == 0) /* NUL inside a string is rejected by the JSON parser */
-    return invalid(ld, jpath, "expected a non-empty string");
+    return invalid_key(ld, path, key, "expected a non-empty string");
   *out = json_string_value(v);
   return TRUE;
 }
@@ -81,12 +95,11 @@ static gboolean get_array(const Loader *ld, json_t *obj, const char *path, const
                           json_t **out)
 {
   json_t *v = json_object_get(obj, key);
-  g_autofree char *jpath = g_strdup_printf("%s.%s", path, key);
   *out = v;
   if (v == NULL)
-    return invalid(ld, jpath, "missing key");
+    return invalid_key(ld, path, key, "missing key");
   if (!json_is_array(v))
-    return invalid(ld, jpath, "expected an array");
+    return invalid_key(ld, path, key, "expected an array");
   return TRUE;
 }
 
@@ -179,19 +192,17 @@ static gboolean load_device(const Loader *ld, CupGpuTable *table, json_t *obj, c
       !get_string(ld, obj, path, "name", TRUE, &name) ||
       !get_string(ld, obj, path, "legacy_branch", FALSE, &legacy))
     return FALSE;
-  if (legacy != NULL && !is_branch(legacy)) {
-    g_autofree char *jpath = g_strdup_printf("%s.legacy_branch", path);
-    return invalid(ld, jpath, "expected a driver branch such as \"470\", got \"%s\"", legacy);
-  }
-  g_autofree char *id_path = g_strdup_printf("%s.pci_id", path);
-  g_autofree char *chip_path = g_strdup_printf("%s.chip", path);
+  if (legacy != NULL && !is_branch(legacy))
+    return invalid_key(ld, path, "legacy_branch",
+                       "expected a driver branch such as \"470\", got \"%s\"", legacy);
   if (!parse_pci_id(pci_id, &vendor, &device))
-    return invalid(ld, id_path, "expected \"vvvv:dddd\" in lower-case hex, got \"%s\"", pci_id);
+    return invalid_key(ld, path, "pci_id", "expected \"vvvv:dddd\" in lower-case hex, got \"%s\"",
+                       pci_id);
   if (g_hash_table_contains(table->by_id, GUINT_TO_POINTER(id_key(vendor, device))))
-    return invalid(ld, id_path, "\"%s\" is listed twice", pci_id);
+    return invalid_key(ld, path, "pci_id", "\"%s\" is listed twice", pci_id);
   const CupGpuArchitecture *arch = g_hash_table_lookup(table->by_chip, chip);
   if (arch == NULL)
-    return invalid(ld, chip_path, "chip \"%s\" is not in $.architectures", chip);
+    return invalid_key(ld, path, "chip", "chip \"%s\" is not in $.architectures", chip);
   CupGpuEntry *entry = g_new0(CupGpuEntry, 1);
   entry->vendor = vendor;
   entry->device = device;

@@ -279,7 +279,8 @@ static void check_detected_python(CupPlan *plan, const Ctx *c, const char *what,
 {
   if (c->python_pinned || c->python == NULL || python_in(c->python, min, max))
     return;
-  cup_plan_warn(plan, "the Python on PATH is %s, but %s supports Python %s to %s: install one of "
+  cup_plan_warn(plan,
+                "the Python on PATH is %s, but %s supports Python %s to %s: install one of "
                 "those (or plan with --python X.Y)",
                 c->python, what, min ? min : "?", max ? max : "?");
 }

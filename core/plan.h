@@ -14,7 +14,7 @@
 G_BEGIN_DECLS
 
 typedef enum {
-  CUP_FRAMEWORK_NONE,       /* CUDA development (nvcc) only */
+  CUP_FRAMEWORK_NONE, /* CUDA development (nvcc) only */
   CUP_FRAMEWORK_PYTORCH,
   CUP_FRAMEWORK_TENSORFLOW,
 } CupFramework;
@@ -38,9 +38,9 @@ typedef struct {
 } CupRequest;
 
 typedef struct {
-  char *component;   /* "cuda_nvcc", "cudnn" */
-  char *version;     /* the component's version */
-  char *url;         /* mirror URL of the archive */
+  char *component; /* "cuda_nvcc", "cudnn" */
+  char *version;   /* the component's version */
+  char *url;       /* mirror URL of the archive */
   char *sha256;
   guint64 size;      /* bytes */
   char *destination; /* toolkit root the archive is merged into */
@@ -52,24 +52,24 @@ typedef struct {
   char *os;       /* "linux" / "windows" */
   char *platform; /* redist platform, "linux-x86_64" */
 
-  char *driver_action;          /* "keep", "install" or "upgrade" */
-  char *driver_current;         /* detected driver version, NULL when none */
-  char *driver_minimum;         /* full-feature minimum for the chosen CUDA */
+  char *driver_action;               /* "keep", "install" or "upgrade" */
+  char *driver_current;              /* detected driver version, NULL when none */
+  char *driver_minimum;              /* full-feature minimum for the chosen CUDA */
   char *driver_minimum_minor_compat; /* floor through minor-version compatibility, or NULL */
-  gboolean driver_minor_compat; /* the plan relies on minor-version compatibility */
-  char *driver_branch;          /* branch to install, "530"; NULL when keeping the driver */
-  char *legacy_branch;          /* "470" when the GPU is stuck on a legacy branch */
+  gboolean driver_minor_compat;      /* the plan relies on minor-version compatibility */
+  char *driver_branch;               /* branch to install, "530"; NULL when keeping the driver */
+  char *legacy_branch;               /* "470" when the GPU is stuck on a legacy branch */
 
   char *cuda_version;     /* "12.1" (or "12.1.1" when a redist release is used) */
   gboolean cuda_required; /* the CUDA Toolkit must be installed */
   char *toolkit_root;     /* where it goes, NULL when not installed */
   GPtrArray *components;  /* char*: redist component keys to install */
 
-  char *cudnn_version;     /* NULL when no cuDNN is planned */
-  char *cudnn_variant;     /* "cuda12"; NULL for cuDNN 8.x */
+  char *cudnn_version; /* NULL when no cuDNN is planned */
+  char *cudnn_variant; /* "cuda12"; NULL for cuDNN 8.x */
   gboolean cudnn_required;
 
-  char *framework_name;    /* "pytorch", "tensorflow" or NULL */
+  char *framework_name; /* "pytorch", "tensorflow" or NULL */
   char *framework_version;
   char *framework_variant; /* "cu121" */
   char *index_url;

@@ -73,10 +73,11 @@ static char *quote(const char *s)
 /* The JSON path of member @key of @parent: "$.a.b", or $.a["x.y"] for other keys. */
 static char *member_path(const char *parent, const char *key)
 {
+  /* g_strconcat, not printf: this runs for every field of every manifest. */
   if (key[0] != '\0' && strspn(key, PLAIN_KEY_CHARS) == strlen(key))
-    return g_strdup_printf("%s.%s", parent, key);
+    return g_strconcat(parent, ".", key, NULL);
   g_autofree char *quoted = quote(key);
-  return g_strdup_printf("%s[%s]", parent, quoted);
+  return g_strconcat(parent, "[", quoted, "]", NULL);
 }
 
 /* Set "ORIGIN: invalid at JPATH: WHY" (CUP_ERROR_CATALOG) and return FALSE. */
