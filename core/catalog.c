@@ -196,10 +196,8 @@ static gboolean invalid(const Loader *ld, const char *jpath, const char *format,
 {
   va_list args;
   va_start(args, format);
-  g_autofree char *why = g_strdup_vprintf(format, args);
+  cup_error_invalid_at(ld->error, ld->file, jpath, format, args);
   va_end(args);
-  g_set_error(ld->error, CUP_ERROR, CUP_ERROR_CATALOG, "%s: invalid at %s: %s", ld->file, jpath,
-              why);
   return FALSE;
 }
 

@@ -77,3 +77,11 @@ char *cup_error_describe_exit_codes(void)
   }
   return g_string_free(out, FALSE);
 }
+
+gboolean cup_error_invalid_at(GError **error, const char *file, const char *jpath,
+                              const char *format, va_list args)
+{
+  g_autofree char *why = g_strdup_vprintf(format, args);
+  g_set_error(error, CUP_ERROR, CUP_ERROR_CATALOG, "%s: invalid at %s: %s", file, jpath, why);
+  return FALSE;
+}

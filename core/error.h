@@ -7,6 +7,7 @@
 #pragma once
 
 #include <glib.h>
+#include <stdarg.h>
 
 G_BEGIN_DECLS
 
@@ -54,5 +55,13 @@ int cup_error_exit_code_for(CupErrorCode code);
  * code, for --help. Returns a newly allocated string.
  */
 char *cup_error_describe_exit_codes(void);
+
+/**
+ * cup_error_invalid_at: set CUP_ERROR_CATALOG "FILE: invalid at JPATH: WHY" (the message form of
+ * every schema check of manifests/ and NVIDIA's redistrib manifests) from a va_list. Always
+ * returns FALSE, so loaders can `return cup_error_invalid_at(...)`.
+ */
+gboolean cup_error_invalid_at(GError **error, const char *file, const char *jpath,
+                              const char *format, va_list args) G_GNUC_PRINTF(4, 0);
 
 G_END_DECLS

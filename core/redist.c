@@ -88,10 +88,8 @@ static gboolean invalid(const Parser *p, const char *jpath, const char *format, 
 {
   va_list args;
   va_start(args, format);
-  g_autofree char *why = g_strdup_vprintf(format, args);
+  cup_error_invalid_at(p->error, p->origin, jpath, format, args);
   va_end(args);
-  g_set_error(p->error, CUP_ERROR, CUP_ERROR_CATALOG, "%s: invalid at %s: %s", p->origin, jpath,
-              why);
   return FALSE;
 }
 
