@@ -1,16 +1,23 @@
 #!/bin/sh
 # Installs everything cudaup needs to build and to run its tests on Debian 12 / Ubuntu 22.04+.
 # Used by the README's first command and by .ci/run, so the two never drift apart.
+# `deps-debian.sh --list` only prints the package names (one line), for scripts that run
+# apt-get themselves.
 set -eu
+packages="build-essential cmake ninja-build pkg-config ca-certificates
+  libglib2.0-dev libglib2.0-bin libjansson-dev
+  pci.ids
+  libgtk-4-dev
+  clang-format hyperfine pciutils"
+if [ "${1:-}" = "--list" ]; then
+  echo $packages
+  exit 0
+fi
 export DEBIAN_FRONTEND=noninteractive
 if [ "$(id -u)" -ne 0 ]; then
   echo "deps-debian.sh: run as root (sudo $0)" >&2
   exit 2
 fi
 apt-get update
-apt-get install -y --no-install-recommends \
-  build-essential cmake ninja-build pkg-config ca-certificates \
-  libglib2.0-dev libglib2.0-bin libjansson-dev \
-  pci.ids \
-  libgtk-4-dev \
-  clang-format hyperfine pciutils
+# shellcheck disable=SC2086 # one word per package
+apt-get install -y --no-install-recommends $packages
