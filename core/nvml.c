@@ -49,25 +49,24 @@ static gboolean bind(Nvml *n)
   struct {
     const char *symbol;
     gpointer *slot;
+    gboolean required; /* old drivers lack MIG and the _v2 CUDA query: those stay NULL */
   } table[] = {
-      {"nvmlInit_v2", (gpointer *)&n->init},
-      {"nvmlShutdown", (gpointer *)&n->shutdown},
-      {"nvmlErrorString", (gpointer *)&n->error_string},
-      {"nvmlSystemGetDriverVersion", (gpointer *)&n->driver_version},
-      {"nvmlSystemGetCudaDriverVersion_v2", (gpointer *)&n->cuda_driver_version},
-      {"nvmlDeviceGetCount_v2", (gpointer *)&n->device_count},
-      {"nvmlDeviceGetHandleByIndex_v2", (gpointer *)&n->handle_by_index},
-      {"nvmlDeviceGetName", (gpointer *)&n->name},
-      {"nvmlDeviceGetPciInfo_v3", (gpointer *)&n->pci_info},
-      {"nvmlDeviceGetMemoryInfo", (gpointer *)&n->memory},
-      {"nvmlDeviceGetCudaComputeCapability", (gpointer *)&n->compute_capability},
-      {"nvmlDeviceGetMigMode", (gpointer *)&n->mig_mode},
+      {"nvmlInit_v2", (gpointer *)&n->init, TRUE},
+      {"nvmlShutdown", (gpointer *)&n->shutdown, TRUE},
+      {"nvmlErrorString", (gpointer *)&n->error_string, TRUE},
+      {"nvmlSystemGetDriverVersion", (gpointer *)&n->driver_version, TRUE},
+      {"nvmlSystemGetCudaDriverVersion_v2", (gpointer *)&n->cuda_driver_version, FALSE},
+      {"nvmlDeviceGetCount_v2", (gpointer *)&n->device_count, TRUE},
+      {"nvmlDeviceGetHandleByIndex_v2", (gpointer *)&n->handle_by_index, TRUE},
+      {"nvmlDeviceGetName", (gpointer *)&n->name, TRUE},
+      {"nvmlDeviceGetPciInfo_v3", (gpointer *)&n->pci_info, TRUE},
+      {"nvmlDeviceGetMemoryInfo", (gpointer *)&n->memory, TRUE},
+      {"nvmlDeviceGetCudaComputeCapability", (gpointer *)&n->compute_capability, FALSE},
+      {"nvmlDeviceGetMigMode", (gpointer *)&n->mig_mode, FALSE},
   };
-  for (gsize i = 0; i < G_N_ELEMENTS(table); i++) {
-    /* Optional entry points (old drivers lack MIG and the _v2 CUDA query) stay NULL. */
-    if (!g_module_symbol(n->module, table[i].symbol, table[i].slot) && i < 7)
+  for (gsize i = 0; i < G_N_ELEMENTS(table); i++)
+    if (!g_module_symbol(n->module, table[i].symbol, table[i].slot) && table[i].required)
       return FALSE;
-  }
   return TRUE;
 }
 

@@ -76,16 +76,6 @@ static const char *gpu_label(const Ctx *c)
 
 /* ---- CUDA and the driver --------------------------------------------------------------- */
 
-static const CupCudaMajorFloor *floor_of(const Ctx *c, guint major)
-{
-  for (guint i = 0; i < c->catalog->cuda_floors->len; i++) {
-    const CupCudaMajorFloor *f = g_ptr_array_index(c->catalog->cuda_floors, i);
-    if (f->cuda_major == major)
-      return f;
-  }
-  return NULL;
-}
-
 /* The first (GA) release of @cuda (major.minor), or NULL. Its driver is the minimum for the
  * whole minor: later updates of the minor run on it through minor-version compatibility, and
  * NVIDIA states e.g. "CUDA 12.4 needs 550.54.14" from the 12.4 GA row. */
@@ -116,7 +106,7 @@ static CupCudaOption judge_cuda(const Ctx *c, const char *cuda)
 {
   CupCudaOption o = {0};
   const CupCudaRelease *rel = release_of(c, cuda);
-  const CupCudaMajorFloor *fl = floor_of(c, version_major(cuda));
+  const CupCudaMajorFloor *fl = cup_catalog_cuda_floor(c->catalog, version_major(cuda));
   o.cuda = g_strdup(cuda);
   o.full_minimum = rel ? g_strdup(for_os(c, rel->driver_linux, rel->driver_windows)) : NULL;
   o.floor = fl ? g_strdup(for_os(c, fl->driver_linux, fl->driver_windows)) : NULL;
@@ -137,19 +127,9 @@ static void option_clear(CupCudaOption *o)
   g_free(o->floor);
 }
 
-static const CupCudaCcRange *cc_range_of(const Ctx *c, const char *cuda)
-{
-  for (guint i = 0; i < c->catalog->cuda_cc->len; i++) {
-    const CupCudaCcRange *r = g_ptr_array_index(c->catalog->cuda_cc, i);
-    if (cup_vcmp(cuda, r->cuda_from) >= 0 && cup_vcmp(cuda, r->cuda_to) <= 0)
-      return r;
-  }
-  return NULL;
-}
-
 static gboolean cuda_supports_cc(const Ctx *c, const char *cuda)
 {
-  const CupCudaCcRange *r = cc_range_of(c, cuda);
+  const CupCudaCcRange *r = cup_catalog_cuda_cc_range(c->catalog, cuda);
   if (c->cc == NULL || r == NULL)
     return c->cc == NULL; /* no GPU: nothing to check; unknown range: not provable */
   return cup_vcmp(c->cc, r->min_cc) >= 0 && cup_vcmp(c->cc, r->max_cc) <= 0;
@@ -170,7 +150,7 @@ static const char *newest_cuda_for_cc(const Ctx *c)
  * CUDA for it is 11.8". */
 static char *cc_refusal(const Ctx *c, const char *cuda)
 {
-  const CupCudaCcRange *r = cc_range_of(c, cuda);
+  const CupCudaCcRange *r = cup_catalog_cuda_cc_range(c->catalog, cuda);
   const char *newest = newest_cuda_for_cc(c);
   GString *s = g_string_new(NULL);
   g_string_printf(s, "%s (compute capability %s) is not supported by CUDA %s", gpu_label(c), c->cc,
@@ -376,23 +356,12 @@ static gboolean plan_torch_release(CupPlan *plan, const Ctx *c, const CupTorchRe
   return TRUE;
 }
 
-static const CupTorchRelease *find_torch(const Ctx *c, const char *pin)
-{
-  for (guint i = 0; i < c->catalog->torch_releases->len; i++) {
-    const CupTorchRelease *r = g_ptr_array_index(c->catalog->torch_releases, i);
-    g_autofree char *line = cup_major_minor(pin);
-    if (cup_version_matches(r->version, pin) || strcmp(line, r->version) == 0)
-      return r;
-  }
-  return NULL;
-}
-
 static gboolean plan_torch(CupPlan *plan, const Ctx *c, GError **error)
 {
   const char *pin = c->request->framework_version;
   g_autoptr(GString) why = g_string_new(NULL);
   if (pin) {
-    const CupTorchRelease *r = find_torch(c, pin);
+    const CupTorchRelease *r = cup_catalog_torch_release(c->catalog, pin);
     if (r == NULL) {
       g_set_error(error, CUP_ERROR, CUP_ERROR_NOT_FOUND,
                   "PyTorch %s is not a release cudaup knows; run 'cudaup list frameworks' for "
@@ -558,7 +527,7 @@ static gboolean plan_toolkit(CupPlan *plan, const Ctx *c, GError **error)
   CupCudaOption *o = &g_array_index(options, CupCudaOption, pick);
   plan->cuda_version = g_strdup(o->cuda);
   plan->cuda_required = TRUE;
-  const CupCudaCcRange *range = cc_range_of(c, o->cuda);
+  const CupCudaCcRange *range = cup_catalog_cuda_cc_range(c->catalog, o->cuda);
   cup_plan_reason(plan, "CUDA %s: %s%s for nvcc and CUDA development%s%s%s [%s]", o->cuda,
                   c->request->cuda ? "pinned with --cuda" : "the newest release",
                   c->request->cuda         ? ""
@@ -593,8 +562,7 @@ static const CupCudnnRelease *find_cudnn(const Ctx *c, const char *cuda, const c
 {
   for (guint i = 0; i < c->catalog->cudnn_releases->len; i++) {
     const CupCudnnRelease *r = g_ptr_array_index(c->catalog->cudnn_releases, i);
-    if ((want && !cup_version_matches(want, r->version)) ||
-        !g_strv_contains((const char *const *)r->cuda, cuda) ||
+    if ((want && !cup_version_matches(want, r->version)) || !cup_catalog_cudnn_supports(r, cuda) ||
         (r->cuda_variants && !g_strv_contains((const char *const *)r->cuda_variants, variant)) ||
         (downloadable && !cudnn_downloadable(c, r->version)))
       continue;
