@@ -41,6 +41,7 @@ typedef struct {
   char *component; /* "cuda_nvcc", "cudnn" */
   char *version;   /* the component's version */
   char *url;       /* mirror URL of the archive */
+  char *path;      /* below the mirror root: "cuda/redist/cuda_nvcc/linux-x86_64/..." */
   char *sha256;
   guint64 size;      /* bytes */
   char *destination; /* toolkit root the archive is merged into */

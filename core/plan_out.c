@@ -29,6 +29,7 @@ void cup_plan_archive_free(CupPlanArchive *a)
   g_free(a->component);
   g_free(a->version);
   g_free(a->url);
+  g_free(a->path);
   g_free(a->sha256);
   g_free(a->destination);
   g_free(a);
@@ -70,8 +71,8 @@ static void add_archive(CupPlan *plan, const CupRequest *r, const char *dir,
   CupPlanArchive *pa = g_new0(CupPlanArchive, 1);
   pa->component = g_strdup(comp->key);
   pa->version = g_strdup(comp->version);
-  pa->url = g_strdup_printf("%s/%s/redist/%s", r->mirror ? r->mirror : CUP_DEFAULT_MIRROR, dir,
-                            a->relative_path);
+  pa->path = g_strdup_printf("%s/redist/%s", dir, a->relative_path);
+  pa->url = g_strdup_printf("%s/%s", r->mirror ? r->mirror : CUP_DEFAULT_MIRROR, pa->path);
   pa->sha256 = g_strdup(a->sha256);
   pa->size = a->size;
   pa->destination = g_strdup(plan->toolkit_root);
@@ -175,10 +176,10 @@ static json_t *archives_json(const CupPlan *p)
   json_t *arr = json_array();
   for (guint i = 0; i < p->archives->len; i++) {
     const CupPlanArchive *a = g_ptr_array_index(p->archives, i);
-    json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "component", a->component,
+    json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:s}", "component", a->component,
                                          "version", a->version ? a->version : "", "url", a->url,
-                                         "sha256", a->sha256, "size", (json_int_t)a->size,
-                                         "destination", a->destination));
+                                         "path", a->path, "sha256", a->sha256, "size",
+                                         (json_int_t)a->size, "destination", a->destination));
   }
   return arr;
 }

@@ -6,6 +6,8 @@
 set -eu
 packages="build-essential cmake ninja-build pkg-config ca-certificates
   libglib2.0-dev libglib2.0-bin libjansson-dev
+  libcurl4-openssl-dev libssl-dev libarchive-dev
+  openssl nginx-light curl
   pci.ids
   libgtk-4-dev
   clang-format hyperfine pciutils"
