@@ -34,5 +34,10 @@ gboolean cli_parse(CliGlobals *globals, const char *command, const char *summary
 int cli_detect(CliGlobals *globals, int argc, char **argv);
 /** cli_plan: `cudaup plan`. Returns the exit code. */
 int cli_plan(CliGlobals *globals, int argc, char **argv);
+/** cli_fetch: `cudaup fetch`: download what the plan needs into the cache. Returns the exit code.
+ */
+int cli_fetch(CliGlobals *globals, int argc, char **argv);
+/** cli_install: `cudaup install` (this version: --download-only, as cli_fetch). Exit code. */
+int cli_install(CliGlobals *globals, int argc, char **argv);
 /** cli_list: `cudaup list gpus|cuda|cudnn|drivers|frameworks`. Returns the exit code. */
 int cli_list(CliGlobals *globals, int argc, char **argv);

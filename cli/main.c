@@ -19,6 +19,8 @@ typedef struct {
 static const Command commands[] = {
     {"detect", "show the NVIDIA GPUs, driver, CUDA toolkits and cuDNN on this machine", cli_detect},
     {"plan", "choose the driver, CUDA Toolkit, cuDNN and framework build that fit", cli_plan},
+    {"fetch", "download and verify the archives a plan needs into the cache", cli_fetch},
+    {"install", "install what the plan needs (this version: --download-only)", cli_install},
     {"list", "show what the catalog knows: gpus, cuda, cudnn, drivers, frameworks", cli_list},
 };
 
