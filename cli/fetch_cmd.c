@@ -207,21 +207,21 @@ static void print_text(const FetchJob *j)
   for (guint i = 0; i < j->results->len; i++) {
     const CupPlanArchive *a = g_ptr_array_index(j->plan->archives, i);
     const CupFetchResult *r = g_ptr_array_index(j->results, i);
-    g_autofree char *size = g_format_size(a->size);
+    g_autofree char *size = cli_format_size(a->size);
     total += a->size, downloaded += r->downloaded;
     printf("%-22s %-12s %10s  ", a->component, a->version ? a->version : "", size);
     if (r->from_cache) {
       printf("cached\n");
       continue;
     }
-    g_autofree char *got = g_format_size(r->downloaded);
-    g_autofree char *resumed = g_format_size(r->resumed_from);
+    g_autofree char *got = cli_format_size(r->downloaded);
+    g_autofree char *resumed = cli_format_size(r->resumed_from);
     printf("%s %s from %s", j->a->offline ? "copied" : "downloaded", got,
            r->url ? source_of(j, r->url) : "?");
     printf(r->resumed_from ? " (resumed from %s)\n" : "\n", resumed);
   }
-  g_autofree char *total_text = g_format_size(total);
-  g_autofree char *downloaded_text = g_format_size(downloaded);
+  g_autofree char *total_text = cli_format_size(total);
+  g_autofree char *downloaded_text = cli_format_size(downloaded);
   printf("Cache      %s: %u archive%s, %s, %s downloaded now\n", cup_cache_dir(j->cache),
          j->results->len, j->results->len == 1 ? "" : "s", total_text, downloaded_text);
 }

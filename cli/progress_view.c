@@ -41,6 +41,17 @@ static void seen_reset(CliProgressView *v, guint n)
     v->seen[i].state = CUP_PROGRESS_QUEUED;
 }
 
+char *cli_format_size(guint64 bytes)
+{
+  char *text = g_format_size(bytes);
+  /* GLib puts a no-break space (U+00A0) before the unit; logs and terminals in the C locale
+   * show it as garbage, and it would make column counting byte-unsafe. */
+  char *nbsp;
+  while ((nbsp = strstr(text, "\302\240")) != NULL)
+    memmove(nbsp, nbsp + 1, strlen(nbsp + 1) + 1), *nbsp = ' ';
+  return text;
+}
+
 CliProgressView *cli_progress_view_new(FILE *out, gboolean tty, gboolean color)
 {
   CliProgressView *v = g_new0(CliProgressView, 1);
@@ -92,9 +103,9 @@ static guint active_items(const CupProgress *p)
 
 char *cli_progress_overall_text(const CupProgress *p)
 {
-  g_autofree char *done = g_format_size(p->done);
-  g_autofree char *total = g_format_size(p->total);
-  g_autofree char *speed = g_format_size((guint64)MAX(p->speed, 0.0));
+  g_autofree char *done = cli_format_size(p->done);
+  g_autofree char *total = cli_format_size(p->total);
+  g_autofree char *speed = cli_format_size((guint64)MAX(p->speed, 0.0));
   g_autofree char *eta = cli_progress_eta_text(p->eta_ms);
   int percent = p->total ? (int)((double)MIN(p->done, p->total) * 100.0 / (double)p->total) : 0;
   return g_strdup_printf("%s of %s (%d%%), %s/s, ETA %s, %u active", done, total, percent, speed,
@@ -109,7 +120,7 @@ static const char *stage(const CupProgress *p)
 /* The line an item's change of state deserves, or NULL. */
 static char *item_event(const CupProgress *p, const CupProgressItem *it, Seen *seen)
 {
-  g_autofree char *size = g_format_size(it->total);
+  g_autofree char *size = cli_format_size(it->total);
   CupProgressState was = seen->state;
   gboolean moving = it->state == CUP_PROGRESS_CONNECTING || it->state == CUP_PROGRESS_RUNNING;
   gboolean new_source = it->source && g_strcmp0(it->source, seen->source) != 0;

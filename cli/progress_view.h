@@ -33,6 +33,10 @@ void cli_progress_view_render(CliProgressView *view, const CupProgress *progress
 void cli_progress_view_free(CliProgressView *view);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CliProgressView, cli_progress_view_free)
 
+/** cli_format_size: g_format_size with a plain space before the unit ("1.5 MB"). Newly allocated.
+ */
+char *cli_format_size(guint64 bytes);
+
 /**
  * cli_progress_bar: "[#####-----]" with @width cells between the brackets, filled in
  * proportion to @done of @total bytes (empty when @total is 0). Newly allocated.
