@@ -222,8 +222,10 @@ static void print_text(const FetchJob *j)
   }
   g_autofree char *total_text = cli_format_size(total);
   g_autofree char *downloaded_text = cli_format_size(downloaded);
-  printf("Cache      %s: %u archive%s, %s, %s downloaded now\n", cup_cache_dir(j->cache),
-         j->results->len, j->results->len == 1 ? "" : "s", total_text, downloaded_text);
+  printf("Cache      %s: %u archive%s, %s", cup_cache_dir(j->cache), j->results->len,
+         j->results->len == 1 ? "" : "s", total_text);
+  printf(downloaded ? ", %s of it downloaded now\n" : ", all of it there already\n",
+         downloaded_text);
 }
 
 static json_t *results_json(const FetchJob *j)

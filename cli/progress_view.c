@@ -9,6 +9,7 @@
 #endif
 
 #define BAR_CELLS 24
+#define MIN_BAR_CELLS 8
 #define GREEN "\033[32m"
 #define RESET "\033[0m"
 #define CLEAR_LINE "\r\033[K"
@@ -101,14 +102,18 @@ static guint active_items(const CupProgress *p)
   return n;
 }
 
+static int percent(const CupProgress *p)
+{
+  return p->total ? (int)((double)MIN(p->done, p->total) * 100.0 / (double)p->total) : 0;
+}
+
 char *cli_progress_overall_text(const CupProgress *p)
 {
   g_autofree char *done = cli_format_size(p->done);
   g_autofree char *total = cli_format_size(p->total);
   g_autofree char *speed = cli_format_size((guint64)MAX(p->speed, 0.0));
   g_autofree char *eta = cli_progress_eta_text(p->eta_ms);
-  int percent = p->total ? (int)((double)MIN(p->done, p->total) * 100.0 / (double)p->total) : 0;
-  return g_strdup_printf("%s of %s (%d%%), %s/s, ETA %s, %u active", done, total, percent, speed,
+  return g_strdup_printf("%s of %s (%d%%), %s/s, ETA %s, %u active", done, total, percent(p), speed,
                          eta, active_items(p));
 }
 
@@ -117,18 +122,26 @@ static const char *stage(const CupProgress *p)
   return p->stage ? p->stage : "download";
 }
 
+/* ", 1.5 MB" for an item of known size, "" otherwise (a redistrib manifest). */
+static char *size_text(guint64 size)
+{
+  g_autofree char *text = size ? cli_format_size(size) : NULL;
+  return text ? g_strconcat(", ", text, NULL) : g_strdup("");
+}
+
 /* The line an item's change of state deserves, or NULL. */
 static char *item_event(const CupProgress *p, const CupProgressItem *it, Seen *seen)
 {
-  g_autofree char *size = cli_format_size(it->total);
+  g_autofree char *size = size_text(it->total);
   CupProgressState was = seen->state;
   gboolean moving = it->state == CUP_PROGRESS_CONNECTING || it->state == CUP_PROGRESS_RUNNING;
   gboolean new_source = it->source && g_strcmp0(it->source, seen->source) != 0;
   char *line = NULL;
   if (it->state == CUP_PROGRESS_CACHED && was != CUP_PROGRESS_CACHED)
-    line = g_strdup_printf("%s: %s: in the cache (%s)", stage(p), it->name, size);
+    line = g_strdup_printf("%s: %s: in the cache%s", stage(p), it->name, size);
   else if (it->state == CUP_PROGRESS_DONE && was != CUP_PROGRESS_DONE)
-    line = g_strdup_printf("%s: %s: done, %s verified", stage(p), it->name, size);
+    line =
+        g_strdup_printf("%s: %s: done%s%s", stage(p), it->name, size, it->total ? " verified" : "");
   else if (it->state == CUP_PROGRESS_FAILED && was != CUP_PROGRESS_FAILED)
     line = g_strdup_printf("%s: %s: failed after %u attempt%s", stage(p), it->name, it->attempt,
                            it->attempt == 1 ? "" : "s");
@@ -136,7 +149,7 @@ static char *item_event(const CupProgress *p, const CupProgressItem *it, Seen *s
            (was != CUP_PROGRESS_RETRYING || it->attempt != seen->attempt))
     line = g_strdup_printf("%s: %s: retrying (attempt %u failed)", stage(p), it->name, it->attempt);
   else if (moving && (!seen->started || new_source))
-    line = g_strdup_printf("%s: %s: %s %s%s%s", stage(p), it->name,
+    line = g_strdup_printf("%s: %s: %s%s%s%s", stage(p), it->name,
                            seen->started ? "trying" : "starting", size, it->source ? " from " : "",
                            it->source ? it->source : "");
   seen->started = seen->started || moving;
@@ -158,19 +171,20 @@ static gboolean all_settled(const CupProgress *p)
   return TRUE;
 }
 
-/* The terminal line: bar and figures, cut to @width - 1 columns so it never wraps. */
+/* The terminal line: bar and figures, cut to @width - 1 columns so it never wraps; the bar
+ * shrinks first, down to MIN_BAR_CELLS, then goes. */
 static void append_bar_line(const CliProgressView *v, const CupProgress *p, guint width,
                             GString *out)
 {
   g_autofree char *text = cli_progress_overall_text(p);
-  g_autofree char *bar = cli_progress_bar(p->done, p->total, BAR_CELLS);
   gsize room = width > 1 ? width - 1 : 0;
+  gsize spare = room > strlen(text) + 4 ? room - strlen(text) - 4 : 0; /* "[]  " */
+  guint cells = (guint)MIN(spare, BAR_CELLS);
   g_string_append(out, "\r");
-  if (strlen(bar) + 2 + strlen(text) <= room) {
-    if (v->color)
-      g_string_append_printf(out, GREEN "%s" RESET "  %s", bar, text);
-    else
-      g_string_append_printf(out, "%s  %s", bar, text);
+  if (cells >= MIN_BAR_CELLS) {
+    g_autofree char *bar = cli_progress_bar(p->done, p->total, cells);
+    g_string_append_printf(out, "%s%s%s  %s", v->color ? GREEN : "", bar, v->color ? RESET : "",
+                           text);
   } else {
     g_string_append_len(out, text, (gssize)MIN(strlen(text), room));
   }
@@ -200,10 +214,16 @@ void cli_progress_view_render(CliProgressView *v, const CupProgress *p, gint64 n
     return;
   }
   g_string_append(out, events->str);
-  if (p->final || now_us - v->last_overall_us >= CLI_PROGRESS_PLAIN_INTERVAL_US) {
+  if (p->final && p->total == 0) {
+    g_string_append_printf(out, "%s: %s\n", stage(p), all_settled(p) ? "finished" : "stopped");
+  } else if (p->final) {
+    g_autofree char *done = cli_format_size(p->done);
+    g_autofree char *total = cli_format_size(p->total);
+    g_string_append_printf(out, "%s: %s, %s of %s (%d%%)\n", stage(p),
+                           all_settled(p) ? "finished" : "stopped", done, total, percent(p));
+  } else if (now_us - v->last_overall_us >= CLI_PROGRESS_PLAIN_INTERVAL_US) {
     g_autofree char *text = cli_progress_overall_text(p);
-    const char *how = !p->final ? "" : all_settled(p) ? "finished, " : "stopped, ";
-    g_string_append_printf(out, "%s: %s%s\n", stage(p), how, text);
+    g_string_append_printf(out, "%s: %s\n", stage(p), text);
     v->last_overall_us = now_us;
   }
 }

@@ -94,7 +94,7 @@ static void test_plain_lines(void)
   CupProgress p = two_items(items);
   gint64 t = 1000 * G_USEC_PER_SEC;
   g_autofree char *first = render(v, &p, t, 0);
-  g_assert_cmpstr(first, ==, "download: cuda_nvcc: starting 1.0 MB from https://mirror/cuda\n");
+  g_assert_cmpstr(first, ==, "download: cuda_nvcc: starting, 1.0 MB from https://mirror/cuda\n");
   g_autofree char *quiet = render(v, &p, t + 2 * G_USEC_PER_SEC, 0);
   g_assert_cmpstr(quiet, ==, "");
   g_autofree char *overall = render(v, &p, t + 5 * G_USEC_PER_SEC, 0);
@@ -105,14 +105,34 @@ static void test_plain_lines(void)
   items[0].state = CUP_PROGRESS_RUNNING, items[0].attempt = 2;
   items[0].source = "https://second/cuda";
   g_autofree char *next = render(v, &p, t + 7 * G_USEC_PER_SEC, 0);
-  g_assert_cmpstr(next, ==, "download: cuda_nvcc: trying 1.0 MB from https://second/cuda\n");
+  g_assert_cmpstr(next, ==, "download: cuda_nvcc: trying, 1.0 MB from https://second/cuda\n");
   items[0].state = CUP_PROGRESS_DONE, items[1].state = CUP_PROGRESS_CACHED;
   p.done = p.total, p.final = TRUE;
   g_autofree char *last = render(v, &p, t + 8 * G_USEC_PER_SEC, 0);
   g_assert_cmpstr(last, ==,
                   "download: cuda_nvcc: done, 1.0 MB verified\n"
-                  "download: cudnn: in the cache (3.0 MB)\n"
-                  "download: finished, 4.0 MB of 4.0 MB (100%), 1.0 MB/s, ETA 0:04, 0 active\n");
+                  "download: cudnn: in the cache, 3.0 MB\n"
+                  "download: finished, 4.0 MB of 4.0 MB (100%)\n");
+}
+
+/* A redistrib manifest has no size before it arrives: no "0 bytes" anywhere. */
+static void test_plain_unknown_size(void)
+{
+  g_autoptr(CliProgressView) v = cli_progress_view_new(stderr, FALSE, TRUE);
+  CupProgressItem item = {.name = "cuda/redist/redistrib_13.0.0.json",
+                          .state = CUP_PROGRESS_CONNECTING,
+                          .eta_ms = -1,
+                          .attempt = 1,
+                          .source = "https://m/cuda/redist/redistrib_13.0.0.json"};
+  CupProgress p = {.stage = "download", .eta_ms = -1, .n_items = 1, .items = &item};
+  g_autofree char *first = render(v, &p, 1, 0);
+  g_assert_cmpstr(first, ==,
+                  "download: cuda/redist/redistrib_13.0.0.json: starting from "
+                  "https://m/cuda/redist/redistrib_13.0.0.json\n");
+  item.state = CUP_PROGRESS_DONE, p.final = TRUE;
+  g_autofree char *last = render(v, &p, 2, 0);
+  g_assert_cmpstr(last, ==,
+                  "download: cuda/redist/redistrib_13.0.0.json: done\ndownload: finished\n");
 }
 
 /* A terminal gets one line redrawn in place, never wider than the terminal. */
@@ -125,6 +145,9 @@ static void test_terminal_line(void)
   g_assert_true(g_str_has_prefix(first, "download: cuda_nvcc: starting"));
   g_assert_nonnull(strstr(first, "\n\r[#-----------------------]  250.0 kB of 4.0 MB (6%)"));
   g_assert_true(g_str_has_suffix(first, "1 active\033[K"));
+  g_autofree char *narrower = render(v, &p, 2, 70);
+  g_assert_true(g_str_has_prefix(narrower, "\r[------------]  250.0 kB"));
+  g_assert_cmpuint(strlen(narrower), ==, strlen("\r") + 69 + strlen("\033[K"));
   g_autofree char *redraw = render(v, &p, 2, 40);
   g_assert_cmpint(redraw[0], ==, '\r');
   g_assert_null(strchr(redraw, '\n'));
@@ -386,12 +409,13 @@ static void test_fetch_then_cached(void)
   const char *text[] = {NULL};
   r = run_fetch("fetch", world.catalog, cache, text);
   g_assert_cmpint(r.status, ==, 0);
-  g_assert_null(strstr(r.out, "downloaded "));
+  g_assert_null(strstr(r.out, "  downloaded "));
   g_auto(GStrv) lines = g_strsplit(r.out, "\n", -1);
   guint cached = 0;
   for (char **l = lines; *l; l++)
     cached += g_str_has_suffix(*l, "  cached");
   g_assert_cmpuint(cached, ==, 3);
+  g_assert_nonnull(strstr(r.out, "all of it there already"));
   g_assert_nonnull(strstr(r.out, cache));
   run_free(&r);
 
@@ -662,6 +686,7 @@ int main(int argc, char **argv)
   g_test_add_func("/cli-fetch/progress/eta", test_eta);
   g_test_add_func("/cli-fetch/progress/overall", test_overall_text);
   g_test_add_func("/cli-fetch/progress/plain", test_plain_lines);
+  g_test_add_func("/cli-fetch/progress/plain-unknown-size", test_plain_unknown_size);
   g_test_add_func("/cli-fetch/progress/terminal", test_terminal_line);
   g_test_add_func("/cli-fetch/fetch-then-cached", test_fetch_then_cached);
   g_test_add_func("/cli-fetch/text-summary", test_text_summary);
