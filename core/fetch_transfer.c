@@ -349,7 +349,8 @@ static void integrity_failure(Transfer *t, char *message)
   g_autoptr(GError) error = NULL;
   g_autofree char *owned = message;
   if (t->restarts > 0) {
-    restart_from_zero(t, NULL);
+    if (t->part)
+      cup_cache_part_discard(g_steal_pointer(&t->part)); /* nothing of it can be trusted */
     transfer_fail(t, g_error_new_literal(CUP_ERROR, CUP_ERROR_INTEGRITY, message));
     return;
   }
@@ -372,9 +373,10 @@ static void accept_bytes(Transfer *t)
   if (t->memory)
     return;
   t->result->path = cup_cache_part_commit(t->part, t->fetch->cache, t->sha256, &error);
-  t->part = NULL;
   if (t->result->path == NULL)
-    transfer_fail(t, g_steal_pointer(&error));
+    transfer_fail(t, g_steal_pointer(&error)); /* the `.part` stays ours to close */
+  else
+    t->part = NULL;
 }
 
 static void verify(Transfer *t)
