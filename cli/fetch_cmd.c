@@ -286,16 +286,16 @@ static void set_options(FetchJob *j, CliProgressView *view)
   };
 }
 
-/* A cancelled run says what was kept, so the user knows the next run resumes. */
+/* A cancel seen outside the transfers (while hashing the cache) says what was kept, as the
+ * fetch's own cancel error does. */
 static void explain_cancel(FetchJob *j)
 {
-  if (!g_error_matches(j->error, CUP_ERROR, CUP_ERROR_CANCELLED) &&
-      !g_error_matches(j->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (!g_error_matches(j->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   g_clear_error(&j->error);
   g_set_error(&j->error, CUP_ERROR, CUP_ERROR_CANCELLED,
-              "download cancelled: finished archives stay in %s and unfinished ones resume on the "
-              "next run",
+              "download cancelled; finished archives stay in %s and the next run continues the "
+              "unfinished ones",
               cup_cache_dir(j->cache));
 }
 
