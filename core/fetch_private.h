@@ -2,7 +2,7 @@
  * transfer: its request, callbacks and what its outcome means). Not a public interface. */
 #pragma once
 
-#include "core/digest.h"
+#include "core/hashpipe.h"
 #include "core/fetch.h"
 
 #include <curl/curl.h>
@@ -25,7 +25,7 @@ typedef struct {
   CURL *easy;
   struct curl_slist *headers;
   CupCachePart *part;
-  CupSha256 *sha;
+  CupHashPipe *sha; /* hashed on a worker thread: hashpipe.h */
   guint mirror, attempt, restarts;
   GPtrArray *statuses; /* char*: "<url>: <last status>" per mirror given up on */
   gboolean all_not_found;

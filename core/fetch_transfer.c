@@ -17,7 +17,7 @@ guint64 transfer_bytes(const Transfer *t)
 {
   if (t->memory)
     return t->memory->len;
-  return t->sha ? cup_sha256_length(t->sha) : 0;
+  return t->sha ? cup_hash_pipe_length(t->sha) : 0;
 }
 
 static void response_reset(Transfer *t)
@@ -49,7 +49,7 @@ static gboolean restart_from_zero(Transfer *t, GError **error)
   if (t->memory)
     g_byte_array_set_size(t->memory, 0);
   if (t->sha)
-    cup_sha256_reset(t->sha);
+    cup_hash_pipe_reset(t->sha);
   return t->part == NULL || cup_cache_part_truncate(t->part, error);
 }
 
@@ -164,7 +164,7 @@ static size_t on_body(char *data, size_t size, size_t count, void *user)
     t->io_error = g_steal_pointer(&error);
     return 0;
   }
-  cup_sha256_update(t->sha, data, len);
+  cup_hash_pipe_update(t->sha, data, len);
   return len;
 }
 
@@ -255,15 +255,15 @@ static gboolean open_part(Transfer *t, GError **error)
   t->part = cup_cache_part_open(f->cache, t->sha256, error);
   if (t->part == NULL)
     return FALSE;
-  t->sha = cup_sha256_new();
+  t->sha = cup_hash_pipe_new();
   if (t->part->length > t->size)
     return cup_cache_part_truncate(t->part, error);
   if (t->part->length == 0)
     return TRUE;
   t->progress->state = CUP_PROGRESS_VERIFYING;
   t->result->resumed_from = t->part->length;
-  return cup_sha256_update_from_file(t->sha, t->part->path, t->part->length,
-                                     f->options->cancellable, error);
+  return cup_hash_pipe_update_from_file(t->sha, t->part->path, t->part->length,
+                                        f->options->cancellable, error);
 }
 
 gboolean transfer_start(Transfer *t, GError **error)
@@ -386,7 +386,7 @@ static void verify(Transfer *t)
     return;
   }
   t->progress->state = CUP_PROGRESS_VERIFYING;
-  g_autofree char *got = cup_sha256_finish(t->sha);
+  g_autofree char *got = cup_hash_pipe_finish(t->sha);
   if (strcmp(got, t->sha256) == 0) {
     accept_bytes(t);
     return;

@@ -300,7 +300,7 @@ static void test_manifest(Fixture *fx, gconstpointer data)
   /* A manifest that does not match its pin is refused and not written. */
   g_autofree char *tampered = g_strdup(MANIFEST);
   *strstr(tampered, "1234") = '9';
-  put(fx, "cuda/redist/redistrib_13.0.0.json", tampered);
+  g_free(put(fx, "cuda/redist/redistrib_13.0.0.json", tampered));
   g_assert_cmpint(g_unlink(path), ==, 0);
   g_assert_null(cup_fetch_manifest(&o, fx->cache, "cuda", "13.0.0", pins, &error));
   g_assert_error(error, CUP_ERROR, CUP_ERROR_INTEGRITY);
@@ -314,7 +314,7 @@ static void test_manifest(Fixture *fx, gconstpointer data)
   g_clear_error(&error);
 
   /* Not a redistrib manifest at all: refused, nothing written. */
-  put(fx, "cudnn/redist/redistrib_9.13.0.json", "<html>login</html>");
+  g_free(put(fx, "cudnn/redist/redistrib_9.13.0.json", "<html>login</html>"));
   g_assert_null(cup_fetch_manifest(&o, fx->cache, "cudnn", "9.13.0", NULL, &error));
   g_assert_error(error, CUP_ERROR, CUP_ERROR_CATALOG);
   g_autofree char *cudnn = g_build_filename(cup_cache_manifests_dir(fx->cache), "cudnn", NULL);
