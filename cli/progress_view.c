@@ -191,6 +191,28 @@ static void append_bar_line(const CliProgressView *v, const CupProgress *p, guin
   g_string_append(out, "\033[K");
 }
 
+/* Plain lines: the items' events, then the overall line every few seconds and at the end
+ * (where one item's own line already says everything, it is left out). */
+static void render_plain(CliProgressView *v, const CupProgress *p, gint64 now_us,
+                         const GString *events, GString *out)
+{
+  g_string_append(out, events->str);
+  if (p->final && p->n_items == 1)
+    return;
+  if (p->final && p->total == 0) {
+    g_string_append_printf(out, "%s: %s\n", stage(p), all_settled(p) ? "finished" : "stopped");
+  } else if (p->final) {
+    g_autofree char *done = cli_format_size(p->done);
+    g_autofree char *total = cli_format_size(p->total);
+    g_string_append_printf(out, "%s: %s, %s of %s (%d%%)\n", stage(p),
+                           all_settled(p) ? "finished" : "stopped", done, total, percent(p));
+  } else if (now_us - v->last_overall_us >= CLI_PROGRESS_PLAIN_INTERVAL_US) {
+    g_autofree char *text = cli_progress_overall_text(p);
+    g_string_append_printf(out, "%s: %s\n", stage(p), text);
+    v->last_overall_us = now_us;
+  }
+}
+
 void cli_progress_view_render(CliProgressView *v, const CupProgress *p, gint64 now_us, guint width,
                               GString *out)
 {
@@ -204,27 +226,20 @@ void cli_progress_view_render(CliProgressView *v, const CupProgress *p, gint64 n
   }
   if (v->last_overall_us == 0)
     v->last_overall_us = now_us;
-  if (v->tty) {
+  if (!v->tty) {
+    render_plain(v, p, now_us, events, out);
+  } else {
     if (v->bar_shown && (events->len || p->final))
       g_string_append(out, CLEAR_LINE);
     g_string_append(out, events->str);
     v->bar_shown = !p->final;
     if (!p->final)
       append_bar_line(v, p, width, out);
-    return;
   }
-  g_string_append(out, events->str);
-  if (p->final && p->total == 0) {
-    g_string_append_printf(out, "%s: %s\n", stage(p), all_settled(p) ? "finished" : "stopped");
-  } else if (p->final) {
-    g_autofree char *done = cli_format_size(p->done);
-    g_autofree char *total = cli_format_size(p->total);
-    g_string_append_printf(out, "%s: %s, %s of %s (%d%%)\n", stage(p),
-                           all_settled(p) ? "finished" : "stopped", done, total, percent(p));
-  } else if (now_us - v->last_overall_us >= CLI_PROGRESS_PLAIN_INTERVAL_US) {
-    g_autofree char *text = cli_progress_overall_text(p);
-    g_string_append_printf(out, "%s: %s\n", stage(p), text);
-    v->last_overall_us = now_us;
+  /* The next event starts a new run (the next redistrib manifest, then the archives). */
+  if (p->final) {
+    seen_reset(v, 0);
+    v->last_overall_us = 0;
   }
 }
 
