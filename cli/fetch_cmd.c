@@ -204,6 +204,10 @@ static void print_text(const FetchJob *j)
   if (j->manifests > 0)
     printf("Fetched %d redistrib manifest%s into %s\n", j->manifests, j->manifests == 1 ? "" : "s",
            cup_cache_manifests_dir(j->cache));
+  if (j->results->len == 0) {
+    printf("Nothing to download: the plan needs no NVIDIA archive (see 'cudaup plan')\n");
+    return;
+  }
   for (guint i = 0; i < j->results->len; i++) {
     const CupPlanArchive *a = g_ptr_array_index(j->plan->archives, i);
     const CupFetchResult *r = g_ptr_array_index(j->results, i);
@@ -333,15 +337,12 @@ static int fetch_command(CliGlobals *g, const char *name, const char *summary, g
   FetchArgs a = {.jobs = 4};
   g_autoptr(GArray) entries = g_array_new(TRUE, TRUE, sizeof(GOptionEntry));
   add_download_entries(&a, entries);
-  const GOptionEntry only = {"download-only",
-                             0,
-                             0,
-                             G_OPTION_ARG_NONE,
-                             &a.download_only,
-                             "Download and verify what the plan needs; install nothing",
-                             NULL};
+  const GOptionEntry only[] = {
+      {"download-only", 0, 0, G_OPTION_ARG_NONE, &a.download_only,
+       "Download and verify what the plan needs; install nothing", NULL},
+  };
   if (install)
-    g_array_append_val(entries, only);
+    g_array_append_vals(entries, only, G_N_ELEMENTS(only));
   int rc;
   if (!cli_parse(g, name, summary, NULL, (const GOptionEntry *)(void *)entries->data, &argc, &argv,
                  &error)) {

@@ -192,12 +192,12 @@ static void append_bar_line(const CliProgressView *v, const CupProgress *p, guin
 }
 
 /* Plain lines: the items' events, then the overall line every few seconds and at the end
- * (where one item's own line already says everything, it is left out). */
+ * (left out where one item's own line already says everything, or there was nothing). */
 static void render_plain(CliProgressView *v, const CupProgress *p, gint64 now_us,
                          const GString *events, GString *out)
 {
   g_string_append(out, events->str);
-  if (p->final && p->n_items == 1)
+  if (p->final && p->n_items <= 1)
     return;
   if (p->final && p->total == 0) {
     g_string_append_printf(out, "%s: %s\n", stage(p), all_settled(p) ? "finished" : "stopped");
