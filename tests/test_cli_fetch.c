@@ -601,6 +601,43 @@ static void test_install_unsupported(void)
   run_free(&r);
 }
 
+/* A plan for PyTorch alone needs the driver only: nothing to download, and no network. */
+static void test_nothing_to_download(void)
+{
+  g_autofree char *cache = fresh_dir("cache");
+  g_autofree char *log = g_build_filename(world.dir, "cudaup.log", NULL);
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
+  const char *argv[] = {"fetch",
+                        "--root",
+                        world.root,
+                        "--catalog",
+                        CUP_TEST_MANIFESTS,
+                        "--log",
+                        log,
+                        "--cache",
+                        cache,
+                        "--os",
+                        "linux",
+                        "--cc",
+                        "8.6",
+                        "--driver",
+                        "550.54.14",
+                        "--framework",
+                        "pytorch",
+                        "--mirror",
+                        "https://127.0.0.1:9/nowhere",
+                        NULL};
+  add_args(args, argv);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) proc = spawn_cli(args, &error);
+  g_assert_no_error(error);
+  Run r = finish(proc);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_true(g_str_has_prefix(r.out, "Nothing to download"));
+  g_assert_cmpstr(r.err, ==, "");
+  run_free(&r);
+}
+
 /* Whether @dir/archives holds a `.part` file with bytes in it. */
 static gboolean has_part(const char *cache)
 {
@@ -700,6 +737,7 @@ int main(int argc, char **argv)
   g_test_add_func("/cli-fetch/wrong-ca", test_wrong_ca);
   g_test_add_func("/cli-fetch/install-unsupported", test_install_unsupported);
   g_test_add_func("/cli-fetch/sigint-keeps-part", test_sigint_keeps_part);
+  g_test_add_func("/cli-fetch/nothing-to-download", test_nothing_to_download);
   world_set_up();
   int rc = g_test_run();
   world_tear_down();
