@@ -73,8 +73,9 @@ typedef struct {
 CupCachePart *cup_cache_part_open(CupCache *cache, const char *sha256, GError **error);
 
 /**
- * cup_cache_part_write: append @len bytes. Errors: CUP_ERROR_IO naming the file; a full disk
- * says so ("no space left on ... : free N or use --cache DIR").
+ * cup_cache_part_write: append @len bytes; @part->length counts what reached the file, even
+ * when an error stops part-way. Errors: CUP_ERROR_IO naming the file; a full disk says so
+ * ("no space left on the disk of DIR while writing FILE: free space or use --cache DIR").
  */
 gboolean cup_cache_part_write(CupCachePart *part, const void *data, gsize len, GError **error);
 
@@ -92,7 +93,9 @@ gboolean cup_cache_part_truncate(CupCachePart *part, GError **error);
 /**
  * cup_cache_part_commit: the bytes were verified against @sha256: flush them to disk (fsync)
  * and rename the `.part` atomically to its final name; the part is closed and freed. Returns
- * the final path (newly allocated). Errors: CUP_ERROR_IO (the `.part` is kept).
+ * the final path (newly allocated). Unlocked `.part` files of @sha256 left by other runs are
+ * removed too. Errors: CUP_ERROR_IO; the `.part` is kept and @part stays the caller's (close
+ * or discard it).
  */
 char *cup_cache_part_commit(CupCachePart *part, CupCache *cache, const char *sha256,
                             GError **error);

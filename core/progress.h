@@ -60,8 +60,10 @@ typedef struct {
 
 /**
  * cup_rate_meter_sample: feed the running byte count @bytes seen at monotonic time @now_us
- * (microseconds). Samples closer than 100 ms to the previous one are folded into the next.
- * A byte count that goes down (a restart) resets the meter.
+ * (microseconds). The rate is an exponentially weighted moving average with a time constant
+ * of 2.5 s (a discrete RC low-pass over the rate between samples). Samples closer than 100 ms
+ * to the previous one are folded into the next. A byte count that goes down (a restart)
+ * resets the meter; the first sample after a reset only sets the starting point.
  */
 void cup_rate_meter_sample(CupRateMeter *meter, guint64 bytes, gint64 now_us);
 

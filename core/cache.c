@@ -1,0 +1,596 @@
+/* cache.c - the content-addressed download cache: layout, locked `.part` files, atomic commit. */
+#include "core/cache.h"
+
+#include "core/digest.h"
+#include "core/error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#ifdef G_OS_WIN32
+#include <io.h>
+#include <process.h>
+#include <windows.h>
+#define cup_lseek _lseeki64
+#define cup_getpid _getpid
+#else
+#include <sys/file.h>
+#include <unistd.h>
+#define cup_lseek lseek
+#define cup_getpid getpid
+#endif
+
+#ifndef O_BINARY
+#define O_BINARY 0
+#endif
+#ifndef O_CLOEXEC
+#define O_CLOEXEC 0
+#endif
+
+#define META_GROUP "part"
+/* The most one write() is asked to take: Windows' _write counts in an unsigned int. */
+#define WRITE_MAX (1024 * 1024 * 1024)
+
+struct CupCache {
+  char *dir;
+  char *archives;
+  char *manifests;
+};
+
+typedef enum { LOCK_TAKEN, LOCK_BUSY, LOCK_UNSUPPORTED, LOCK_FAILED } LockResult;
+
+char *cup_cache_default_dir(void)
+{
+#ifdef G_OS_WIN32
+  const char *base = g_getenv("LOCALAPPDATA");
+  if (base == NULL || *base == '\0')
+    base = g_get_user_cache_dir();
+  return g_build_filename(base, "cudaup", "cache", NULL);
+#else
+  return g_build_filename(g_get_user_cache_dir(), "cudaup", NULL);
+#endif
+}
+
+static gboolean ensure_dir(const char *path, GError **error)
+{
+  if (g_mkdir_with_parents(path, 0755) != 0) {
+    int saved = errno;
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
+                "cannot create the cache directory %s: %s: use --cache DIR to choose another", path,
+                g_strerror(saved));
+    return FALSE;
+  }
+  if (g_access(path, W_OK | X_OK) != 0) {
+    int saved = errno;
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
+                "the cache directory %s is not writable: %s: use --cache DIR to choose another",
+                path, g_strerror(saved));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+CupCache *cup_cache_open(const char *dir, GError **error)
+{
+  g_autoptr(CupCache) cache = g_new0(CupCache, 1);
+  cache->dir = dir != NULL ? g_strdup(dir) : cup_cache_default_dir();
+  cache->archives = g_build_filename(cache->dir, "archives", NULL);
+  cache->manifests = g_build_filename(cache->dir, "manifests", NULL);
+  if (!ensure_dir(cache->archives, error) || !ensure_dir(cache->manifests, error))
+    return NULL;
+  return g_steal_pointer(&cache);
+}
+
+const char *cup_cache_dir(const CupCache *cache)
+{
+  return cache->dir;
+}
+
+const char *cup_cache_manifests_dir(const CupCache *cache)
+{
+  return cache->manifests;
+}
+
+char *cup_cache_archive_path(const CupCache *cache, const char *sha256)
+{
+  g_return_val_if_fail(cup_sha256_is_hex(sha256), NULL);
+  return g_build_filename(cache->archives, sha256, NULL);
+}
+
+/* Cache keys become file names, so anything but a SHA-256 is refused before it reaches the
+ * file system. */
+static gboolean check_key(const char *sha256, GError **error)
+{
+  if (cup_sha256_is_hex(sha256))
+    return TRUE;
+  g_set_error(error, CUP_ERROR, CUP_ERROR_INTERNAL, "not a SHA-256 cache key: \"%s\"",
+              sha256 != NULL ? sha256 : "(null)");
+  return FALSE;
+}
+
+/* ---- lookup ---- */
+
+static void remove_reporting(const char *path, const char *why)
+{
+  if (g_unlink(path) == 0)
+    g_info("removed %s from the cache: %s", path, why);
+  else if (errno != ENOENT)
+    g_info("could not remove %s (%s): %s", path, why, g_strerror(errno));
+}
+
+/* Whether @path still names the file that was @before, so a file another process has just
+ * renamed into place is not removed for the faults of the one it replaced. */
+static gboolean same_file(const char *path, const GStatBuf *before)
+{
+  GStatBuf now;
+  if (g_stat(path, &now) != 0)
+    return FALSE;
+  return now.st_dev == before->st_dev && now.st_ino == before->st_ino &&
+         now.st_size == before->st_size && now.st_mtime == before->st_mtime;
+}
+
+char *cup_cache_lookup(CupCache *cache, const char *sha256, guint64 size, GCancellable *cancellable,
+                       GError **error)
+{
+  if (!check_key(sha256, error))
+    return NULL;
+  g_autofree char *path = cup_cache_archive_path(cache, sha256);
+  GStatBuf st;
+  if (g_stat(path, &st) != 0) {
+    int saved = errno;
+    if (saved != ENOENT)
+      g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot read %s: %s", path, g_strerror(saved));
+    return NULL;
+  }
+  if ((guint64)st.st_size != size) {
+    remove_reporting(path, "its size differs from the manifest");
+    return NULL;
+  }
+  guint64 hashed = 0;
+  g_autofree char *hex = cup_sha256_file(path, size, &hashed, cancellable, error);
+  if (hex == NULL)
+    return NULL;
+  if (hashed != size || strcmp(hex, sha256) != 0) {
+    if (same_file(path, &st))
+      remove_reporting(path, "its SHA-256 differs from its name");
+    return NULL;
+  }
+  return g_steal_pointer(&path);
+}
+
+/* ---- locking ---- */
+
+#ifdef G_OS_WIN32
+/* Windows byte-range locks are mandatory, so the lock sits on one byte far past any data:
+ * it keeps other writers out without stopping anyone from reading (hashing) the bytes. */
+static LockResult lock_fd(int fd)
+{
+  HANDLE handle = (HANDLE)_get_osfhandle(fd);
+  OVERLAPPED where = {0};
+  where.Offset = 0xFFFFFFFE;
+  where.OffsetHigh = 0x7FFFFFFF;
+  if (LockFileEx(handle, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &where))
+    return LOCK_TAKEN;
+  DWORD code = GetLastError();
+  if (code == ERROR_LOCK_VIOLATION || code == ERROR_IO_PENDING)
+    return LOCK_BUSY;
+  if (code == ERROR_NOT_SUPPORTED || code == ERROR_INVALID_FUNCTION)
+    return LOCK_UNSUPPORTED;
+  errno = EIO;
+  return LOCK_FAILED;
+}
+#else
+/* flock() locks belong to the open file, not the process, so two opens in one process
+ * exclude each other too; on NFS, Linux forwards them to the server as byte-range locks
+ * (flock(2), "NFS details"), which is what makes a shared cache safe between machines. */
+static LockResult lock_fd(int fd)
+{
+  if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+    return LOCK_TAKEN;
+  if (errno == EWOULDBLOCK || errno == EINTR)
+    return LOCK_BUSY;
+  if (errno == ENOLCK || errno == EOPNOTSUPP || errno == ENOSYS || errno == EINVAL)
+    return LOCK_UNSUPPORTED;
+  return LOCK_FAILED;
+}
+#endif
+
+/* Whether the locked @fd is still the file named @path: another process may have removed
+ * the name (a finished download cleaning up) between our open() and our lock. */
+static gboolean still_linked(int fd, const char *path)
+{
+#ifdef G_OS_WIN32
+  /* A file open without FILE_SHARE_DELETE cannot be removed on Windows. */
+  (void)fd;
+  (void)path;
+  return TRUE;
+#else
+  struct stat by_fd, by_name;
+  if (fstat(fd, &by_fd) != 0 || stat(path, &by_name) != 0)
+    return FALSE;
+  return by_fd.st_dev == by_name.st_dev && by_fd.st_ino == by_name.st_ino;
+#endif
+}
+
+static int open_part_file(const char *path, int flags, GError **error)
+{
+  int fd = g_open(path, flags | O_RDWR | O_BINARY | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    int saved = errno;
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
+                "cannot open %s: %s: use --cache DIR to choose another cache", path,
+                g_strerror(saved));
+  }
+  return fd;
+}
+
+/* Open (creating) and lock @path. Returns the descriptor; or -1 with *@busy set when another
+ * open file holds the lock, or locks do not work here and @allow_unlocked is false; or -1
+ * with @error set. */
+static int open_locked(const char *path, gboolean allow_unlocked, gboolean *busy, GError **error)
+{
+  *busy = FALSE;
+  for (int attempt = 0; attempt < 3; attempt++) {
+    int fd = open_part_file(path, O_CREAT, error);
+    if (fd < 0)
+      return -1;
+    LockResult result = lock_fd(fd);
+    int saved = errno;
+    if ((result == LOCK_TAKEN && still_linked(fd, path)) ||
+        (result == LOCK_UNSUPPORTED && allow_unlocked))
+      return fd;
+    g_close(fd, NULL);
+    if (result == LOCK_FAILED) {
+      g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot lock %s: %s", path, g_strerror(saved));
+      return -1;
+    }
+    if (result != LOCK_TAKEN) {
+      *busy = TRUE;
+      return -1;
+    }
+  }
+  *busy = TRUE;
+  return -1;
+}
+
+/* ---- `.part` files ---- */
+
+/* This machine's name as it may appear in a file name: [A-Za-z0-9._-] only. */
+static char *host_tag(void)
+{
+  char *tag = g_strdup(g_get_host_name());
+  g_strcanon(tag, G_CSET_A_2_Z G_CSET_a_2_z G_CSET_DIGITS "._-", '_');
+  if (*tag == '\0') {
+    g_free(tag);
+    tag = g_strdup("host");
+  }
+  return tag;
+}
+
+static char *part_path(const CupCache *cache, const char *sha256, gboolean own)
+{
+  g_autofree char *host = host_tag();
+  g_autofree char *name = own ? g_strdup_printf("%s.%s-%d.part", sha256, host, (int)cup_getpid())
+                              : g_strdup_printf("%s.%s.part", sha256, host);
+  return g_build_filename(cache->archives, name, NULL);
+}
+
+static char *meta_path(const char *part_file)
+{
+  return g_strconcat(part_file, ".meta", NULL);
+}
+
+static void clear_validators(CupCachePart *part)
+{
+  g_clear_pointer(&part->url, g_free);
+  g_clear_pointer(&part->etag, g_free);
+  g_clear_pointer(&part->last_modified, g_free);
+}
+
+static void part_free(CupCachePart *part)
+{
+  if (part->fd >= 0)
+    g_close(part->fd, NULL);
+  clear_validators(part);
+  g_free(part->path);
+  g_free(part);
+}
+
+/* A meta file that cannot be read only costs the resume: the download starts over. */
+static void load_meta(CupCachePart *part)
+{
+  g_autofree char *meta = meta_path(part->path);
+  g_autoptr(GKeyFile) keys = g_key_file_new();
+  g_autoptr(GError) error = NULL;
+  if (!g_key_file_load_from_file(keys, meta, G_KEY_FILE_NONE, &error)) {
+    if (!g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+      g_info("ignoring %s: %s", meta, error->message);
+    return;
+  }
+  part->url = g_key_file_get_string(keys, META_GROUP, "url", NULL);
+  part->etag = g_key_file_get_string(keys, META_GROUP, "etag", NULL);
+  part->last_modified = g_key_file_get_string(keys, META_GROUP, "last-modified", NULL);
+}
+
+static CupCachePart *part_new(char *path, int fd, GError **error)
+{
+  CupCachePart *part = g_new0(CupCachePart, 1);
+  part->path = path;
+  part->fd = fd;
+  gint64 end = cup_lseek(fd, 0, SEEK_END);
+  if (end < 0) {
+    int saved = errno;
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot seek in %s: %s", path, g_strerror(saved));
+    part_free(part);
+    return NULL;
+  }
+  part->length = (guint64)end;
+  load_meta(part);
+  return part;
+}
+
+CupCachePart *cup_cache_part_open(CupCache *cache, const char *sha256, GError **error)
+{
+  if (!check_key(sha256, error))
+    return NULL;
+  gboolean busy = FALSE;
+  char *path = part_path(cache, sha256, FALSE);
+  int fd = open_locked(path, FALSE, &busy, error);
+  if (fd < 0 && busy) {
+    /* Another download on this machine holds the shared `.part` (or locks do not work on
+     * this file system): take one of our own so that nobody else ever writes it. */
+    g_free(path);
+    path = part_path(cache, sha256, TRUE);
+    fd = open_locked(path, TRUE, &busy, error);
+    if (fd < 0 && busy)
+      g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
+                  "%s is locked by another download: wait for it or use --cache DIR", path);
+  }
+  if (fd < 0) {
+    g_free(path);
+    return NULL;
+  }
+  return part_new(path, fd, error);
+}
+
+/* The cache directory of a `.part` (DIR of DIR/archives/NAME), for messages. */
+static char *cache_dir_of(const char *part_file)
+{
+  g_autofree char *archives = g_path_get_dirname(part_file);
+  return g_path_get_dirname(archives);
+}
+
+static gboolean set_write_error(const char *path, int code, GError **error)
+{
+  g_autofree char *dir = cache_dir_of(path);
+  if (code == ENOSPC
+#ifdef EDQUOT
+      || code == EDQUOT
+#endif
+  ) {
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
+                "no space left on the disk of %s while writing %s: free space or use --cache DIR",
+                dir, path);
+  } else if (code == EFBIG) {
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
+                "%s is too large for the file system of %s (FAT32 holds at most 4 GiB per file): "
+                "use --cache DIR on another file system",
+                path, dir);
+  } else {
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot write %s: %s", path, g_strerror(code));
+  }
+  return FALSE;
+}
+
+gboolean cup_cache_part_write(CupCachePart *part, const void *data, gsize len, GError **error)
+{
+  const guint8 *next = data;
+  while (len > 0) {
+    gssize n = write(part->fd, next, MIN(len, (gsize)WRITE_MAX));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return set_write_error(part->path, n < 0 ? errno : ENOSPC, error);
+    next += n;
+    len -= (gsize)n;
+    part->length += (guint64)n;
+  }
+  return TRUE;
+}
+
+static void key_set(GKeyFile *keys, const char *key, const char *value)
+{
+  if (value != NULL)
+    g_key_file_set_string(keys, META_GROUP, key, value);
+}
+
+gboolean cup_cache_part_set_validators(CupCachePart *part, const char *url, const char *etag,
+                                       const char *last_modified, GError **error)
+{
+  g_autoptr(GKeyFile) keys = g_key_file_new();
+  key_set(keys, "url", url);
+  key_set(keys, "etag", etag);
+  key_set(keys, "last-modified", last_modified);
+  gsize len = 0;
+  g_autofree char *text = g_key_file_to_data(keys, &len, NULL);
+  g_autofree char *meta = meta_path(part->path);
+  g_autoptr(GError) local = NULL;
+  if (!g_file_set_contents(meta, text, (gssize)len, &local)) {
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot save the download state: %s",
+                local->message);
+    return FALSE;
+  }
+  clear_validators(part);
+  part->url = g_strdup(url);
+  part->etag = g_strdup(etag);
+  part->last_modified = g_strdup(last_modified);
+  return TRUE;
+}
+
+static void remove_meta(const char *part_file)
+{
+  g_autofree char *meta = meta_path(part_file);
+  if (g_unlink(meta) != 0 && errno != ENOENT)
+    g_info("could not remove %s: %s", meta, g_strerror(errno));
+}
+
+static int truncate_fd(int fd)
+{
+#ifdef G_OS_WIN32
+  return _chsize_s(fd, 0) == 0 ? 0 : -1;
+#else
+  return ftruncate(fd, 0);
+#endif
+}
+
+gboolean cup_cache_part_truncate(CupCachePart *part, GError **error)
+{
+  if (truncate_fd(part->fd) != 0 || cup_lseek(part->fd, 0, SEEK_SET) != 0) {
+    int saved = errno;
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot truncate %s: %s", part->path,
+                g_strerror(saved));
+    return FALSE;
+  }
+  part->length = 0;
+  clear_validators(part);
+  remove_meta(part->path);
+  return TRUE;
+}
+
+/* ---- commit ---- */
+
+static gboolean sync_part(CupCachePart *part, GError **error)
+{
+#ifdef G_OS_WIN32
+  int rc = _commit(part->fd);
+#else
+  int rc = fsync(part->fd);
+#endif
+  /* EINVAL: a file system that cannot sync (some FUSE and virtual ones); nothing to wait for. */
+  if (rc == 0 || errno == EINVAL)
+    return TRUE;
+  return set_write_error(part->path, errno, error);
+}
+
+/* Make a rename in @dir durable (rename(2) is atomic but only fsync of the directory makes
+ * it survive a power cut). Best effort: some file systems refuse to sync a directory. */
+static void sync_dir(const char *dir)
+{
+#ifndef G_OS_WIN32
+  int fd = g_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  if (fd < 0)
+    return;
+  if (fsync(fd) != 0)
+    g_debug("fsync of %s: %s", dir, g_strerror(errno));
+  g_close(fd, NULL);
+#else
+  (void)dir;
+#endif
+}
+
+/* Windows refuses to rename or delete a file that is open without FILE_SHARE_DELETE, which
+ * the C runtime never asks for; elsewhere the file stays open (and locked) until its name
+ * is gone, so no other process can take it over in between. */
+static void release_before_rename(CupCachePart *part)
+{
+#ifdef G_OS_WIN32
+  if (part->fd >= 0) {
+    g_close(part->fd, NULL);
+    part->fd = -1;
+  }
+#else
+  (void)part;
+#endif
+}
+
+/* Remove the `.part` @path unless some download holds it. */
+static void remove_part_if_idle(const char *path)
+{
+  int fd = g_open(path, O_RDWR | O_BINARY | O_CLOEXEC, 0);
+  if (fd < 0)
+    return;
+  gboolean idle = lock_fd(fd) == LOCK_TAKEN && still_linked(fd, path);
+#ifdef G_OS_WIN32
+  g_close(fd, NULL);
+  fd = -1;
+#endif
+  if (idle) {
+    remove_meta(path);
+    remove_reporting(path, "its archive is complete");
+  }
+  if (fd >= 0)
+    g_close(fd, NULL);
+}
+
+/* Once the archive is in place, unfinished copies of it from earlier runs or from downloads
+ * that lost the race are worthless; those still being written are left to their owners. */
+static void remove_stale_parts(const CupCache *cache, const char *sha256)
+{
+  g_autoptr(GDir) dir = g_dir_open(cache->archives, 0, NULL);
+  if (dir == NULL)
+    return;
+  g_autofree char *prefix = g_strconcat(sha256, ".", NULL);
+  const char *name;
+  while ((name = g_dir_read_name(dir)) != NULL) {
+    if (!g_str_has_prefix(name, prefix))
+      continue;
+    g_autofree char *path = g_build_filename(cache->archives, name, NULL);
+    if (g_str_has_suffix(name, ".part")) {
+      remove_part_if_idle(path);
+    } else if (g_str_has_suffix(name, ".part.meta")) {
+      g_autofree char *part_file = g_strndup(path, strlen(path) - strlen(".meta"));
+      if (!g_file_test(part_file, G_FILE_TEST_EXISTS))
+        remove_reporting(path, "its download is gone");
+    }
+  }
+}
+
+char *cup_cache_part_commit(CupCachePart *part, CupCache *cache, const char *sha256, GError **error)
+{
+  if (!check_key(sha256, error) || !sync_part(part, error))
+    return NULL;
+  g_autofree char *final = cup_cache_archive_path(cache, sha256);
+  release_before_rename(part);
+  /* Atomic: readers see no file or the whole one. A concurrent commit of the same key
+   * replaces identical bytes, so the last rename winning is harmless. */
+  if (g_rename(part->path, final) != 0) {
+    int saved = errno;
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot move %s to %s: %s", part->path, final,
+                g_strerror(saved));
+    return NULL;
+  }
+  sync_dir(cache->archives);
+  remove_meta(part->path);
+  part_free(part);
+  remove_stale_parts(cache, sha256);
+  return g_steal_pointer(&final);
+}
+
+void cup_cache_part_discard(CupCachePart *part)
+{
+  if (part == NULL)
+    return;
+  release_before_rename(part);
+  remove_meta(part->path);
+  if (g_unlink(part->path) != 0 && errno != ENOENT)
+    g_info("could not remove %s: %s", part->path, g_strerror(errno));
+  part_free(part);
+}
+
+void cup_cache_part_close(CupCachePart *part)
+{
+  if (part != NULL)
+    part_free(part);
+}
+
+void cup_cache_free(CupCache *cache)
+{
+  if (cache == NULL)
+    return;
+  g_free(cache->dir);
+  g_free(cache->archives);
+  g_free(cache->manifests);
+  g_free(cache);
+}
