@@ -134,7 +134,8 @@ static gboolean sleep_unless_stopping(const CupFaultServer *server, gint64 us)
   while (g_get_monotonic_time() < until) {
     if (stopping(server))
       return FALSE;
-    g_usleep(MIN(POLL_MS * 1000, MAX(until - g_get_monotonic_time(), 1)));
+    gint64 left = until - g_get_monotonic_time();
+    g_usleep((gulong)CLAMP(left, 1, POLL_MS * 1000));
   }
   return !stopping(server);
 }
