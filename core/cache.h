@@ -62,7 +62,8 @@ typedef struct {
   guint64 length; /* bytes already in the file, in bytes */
   char *etag;     /* validators saved with the bytes (NULL when none) */
   char *last_modified;
-  char *url; /* where the bytes came from */
+  char *url;       /* where the bytes came from */
+  guint64 flushed; /* bytes handed to the kernel's writeback so far (Linux), in bytes */
 } CupCachePart;
 
 /**

@@ -359,11 +359,12 @@ static void run_loop(Fetch *f)
     curl_multi_perform(f->multi, &running);
     collect_finished(f);
     emit_progress(f, FALSE);
+    if (running == 0 && wake_us == 0)
+      continue; /* something finished: start the next transfer or stop, without waiting */
     int timeout = POLL_MS;
     if (wake_us)
       timeout = (int)CLAMP((wake_us - g_get_monotonic_time()) / 1000, 0, POLL_MS);
-    if (active > 0 || wake_us)
-      curl_multi_poll(f->multi, NULL, 0, timeout, NULL);
+    curl_multi_poll(f->multi, NULL, 0, timeout, NULL);
   }
   if (c)
     g_cancellable_disconnect(c, handler);
