@@ -639,7 +639,8 @@ const char *cup_fault_server_url(const CupFaultServer *server)
 void cup_fault_server_add(CupFaultServer *server, const char *path, const void *body, gsize len,
                           const CupFault *fault)
 {
-  g_return_if_fail(path != NULL && path[0] == '/');
+  /* absolute form ("http://host/...") is what a client sends to a proxy */
+  g_return_if_fail(path != NULL && (path[0] == '/' || g_str_has_prefix(path, "http://")));
   Route *route = g_new0(Route, 1);
   route->path = g_strdup(path);
   route->body = g_memdup2(body, len);

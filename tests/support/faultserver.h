@@ -57,7 +57,8 @@ CupFaultServer *cup_fault_server_start(const CupTestCa *ca);
 /** cup_fault_server_url: "https://127.0.0.1:PORT" or "http://..." (owned). */
 const char *cup_fault_server_url(const CupFaultServer *server);
 
-/** cup_fault_server_add: serve @body (@len bytes, copied) at @path with @fault (NULL: none). */
+/** cup_fault_server_add: serve @body (@len bytes, copied) at @path ("/..." or, for a proxy
+ * test, the absolute form "http://host/...") with @fault (NULL: none). */
 void cup_fault_server_add(CupFaultServer *server, const char *path, const void *body, gsize len,
                           const CupFault *fault);
 
