@@ -9,7 +9,7 @@
 
 typedef enum { T_WAITING, T_ACTIVE, T_DONE, T_FAILED } TransferState;
 
-typedef enum { ABORT_NONE, ABORT_TOO_LARGE, ABORT_IO, ABORT_RANGE } TransferAbort;
+typedef enum { ABORT_NONE, ABORT_TOO_LARGE, ABORT_WRONG_SIZE, ABORT_IO, ABORT_RANGE } TransferAbort;
 
 typedef struct Fetch Fetch;
 
@@ -35,6 +35,7 @@ typedef struct {
 
   /* the response being received */
   gboolean decided, skip_body;
+  guint64 announced; /* the size the server gave for the whole file, 0 when unknown */
   char *etag, *last_modified, *retry_after, *content_range;
   TransferAbort abort;
   GError *io_error;

@@ -24,6 +24,7 @@ static void response_reset(Transfer *t)
 {
   t->decided = FALSE;
   t->skip_body = FALSE;
+  t->announced = 0;
   g_clear_pointer(&t->etag, g_free);
   g_clear_pointer(&t->last_modified, g_free);
   g_clear_pointer(&t->retry_after, g_free);
@@ -96,7 +97,7 @@ static TransferAbort check_content_range(const Transfer *t)
     return ABORT_RANGE;
   if (total > t->size || end >= t->size)
     return ABORT_TOO_LARGE;
-  return ABORT_NONE;
+  return total && total < t->size ? ABORT_WRONG_SIZE : ABORT_NONE;
 }
 
 static void save_validators(Transfer *t)
@@ -117,6 +118,8 @@ static void decide(Transfer *t)
   t->decided = TRUE;
   if (status == 206 && !t->memory) {
     t->abort = check_content_range(t);
+    sscanf(t->content_range ? t->content_range : "", "bytes %*u-%*u/%" G_GUINT64_FORMAT,
+           &t->announced);
     if (t->abort == ABORT_NONE && t->part->etag == NULL && t->part->last_modified == NULL)
       save_validators(t);
     return;
@@ -131,10 +134,15 @@ static void decide(Transfer *t)
     t->io_error = g_steal_pointer(&error);
     return;
   }
+  /* The server says how long the file is: one that is not the manifest's size is refused
+   * before its bytes are stored (a manifest's size here is only a cap). */
   curl_off_t length = -1;
   curl_easy_getinfo(t->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+  t->announced = length > 0 ? (guint64)length : 0;
   if (length > 0 && (guint64)length > t->size)
     t->abort = ABORT_TOO_LARGE;
+  else if (length >= 0 && (guint64)length < t->size && !t->memory)
+    t->abort = ABORT_WRONG_SIZE;
   else if (!t->memory)
     save_validators(t);
 }
@@ -449,6 +457,12 @@ static void finished_abort(Transfer *t)
         t, g_strdup_printf("%s from %s is larger than the %" G_GUINT64_FORMAT " bytes %s", t->name,
                            t->url, t->size,
                            t->memory ? "a redistrib manifest may have" : "its manifest lists"));
+    return;
+  case ABORT_WRONG_SIZE:
+    integrity_failure(t, g_strdup_printf("%s from %s is %" G_GUINT64_FORMAT
+                                         " bytes, not the %" G_GUINT64_FORMAT
+                                         " bytes its manifest lists",
+                                         t->name, t->url, t->announced, t->size));
     return;
   case ABORT_IO:
     transfer_fail(t, g_steal_pointer(&t->io_error));

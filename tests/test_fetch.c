@@ -1,9 +1,11 @@
 /* test_fetch.c - core/fetch without a server: file:// mirrors the user named, offline bundles,
  * redistrib manifests and their pins, duplicates, progress events, and the mirror rules.
- * The loopback HTTPS tests (nginx, the fault-injecting server) are in test_fetch_faults.c. */
+ * and proxies (a plain-HTTP test server on 127.0.0.1 acting as the proxy). The loopback HTTPS
+ * tests (nginx, the fault-injecting server) are in test_fetch_faults.c. */
 #include "core/error.h"
 #include "core/fetch.h"
 #include "core/redist.h"
+#include "tests/support/faultserver.h"
 #include "tests/testutil.h"
 
 #include <glib/gstdio.h>
@@ -340,6 +342,45 @@ static void test_cancelled_before_start(Fixture *fx, gconstpointer data)
   g_assert_false(g_file_test(final, G_FILE_TEST_EXISTS));
 }
 
+/* Through a proxy: the request reaches the proxy in absolute form, and the mirror's host
+ * (which does not resolve) is never contacted directly. */
+static void fetch_through_proxy(Fixture *fx, const char *proxy_option)
+{
+  g_autoptr(CupFaultServer) proxy = cup_fault_server_start(NULL);
+  const char *body = "bytes through the proxy";
+  g_autofree char *sha = g_compute_checksum_for_string(G_CHECKSUM_SHA256, body, -1);
+  const char *path = "cuda/redist/cuda_p/linux-x86_64/p-archive.tar.xz";
+  g_autofree char *absolute = g_strdup_printf("http://mirror.invalid/nvidia/%s", path);
+  cup_fault_server_add(proxy, absolute, body, strlen(body), NULL);
+  const char *mirrors[] = {"http://mirror.invalid/nvidia", NULL};
+  CupFetchOptions o = file_options(fx, mirrors);
+  o.attempts = 1;
+  if (proxy_option)
+    o.proxy = cup_fault_server_url(proxy);
+  else
+    g_setenv("http_proxy", cup_fault_server_url(proxy), TRUE);
+  const CupFetchItem item = {"cuda_p", path, sha, strlen(body)};
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) r = cup_fetch_run(&o, fx->cache, &item, 1, &error);
+  g_unsetenv("http_proxy");
+  g_assert_no_error(error);
+  g_autoptr(GPtrArray) requests = cup_fault_server_requests(proxy);
+  g_assert_cmpuint(requests->len, ==, 1);
+  g_assert_cmpstr(((CupFaultRequest *)g_ptr_array_index(requests, 0))->path, ==, absolute);
+}
+
+static void test_proxy_option(Fixture *fx, gconstpointer data)
+{
+  (void)data;
+  fetch_through_proxy(fx, "option");
+}
+
+static void test_proxy_environment(Fixture *fx, gconstpointer data)
+{
+  (void)data;
+  fetch_through_proxy(fx, NULL);
+}
+
 #define ADD(path, fn) g_test_add(path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
 
 int main(int argc, char **argv)
@@ -355,5 +396,7 @@ int main(int argc, char **argv)
   ADD("/fetch/progress", test_progress_events);
   ADD("/fetch/manifest", test_manifest);
   ADD("/fetch/cancelled-before-start", test_cancelled_before_start);
+  ADD("/fetch/proxy-option", test_proxy_option);
+  ADD("/fetch/proxy-environment", test_proxy_environment);
   return g_test_run();
 }

@@ -16,7 +16,8 @@ static void feed(CupHashPipe *pipe, GBytes *bytes, gsize from, gsize to)
 {
   const guint8 *data = g_bytes_get_data(bytes, NULL);
   for (gsize at = from; at < to;) {
-    gsize n = MIN((gsize)g_random_int_range(1, 300000), to - at); /* across block edges */
+    gsize step = (gsize)g_random_int_range(1, 300000); /* sizes across the block edges */
+    gsize n = MIN(step, to - at);
     cup_hash_pipe_update(pipe, data + at, n);
     at += n;
   }

@@ -5,6 +5,8 @@
  * every request is recorded (method, path, Range, If-Range) so a test can assert what the
  * client asked. Responses carry ETag and Last-Modified and honour Range/If-Range like nginx
  * (206 with Content-Range; 200 when If-Range does not match; 416 past the end).
+ * Knobs count requests per path, the first being request 0; `count` 0 means none. Every
+ * response says Connection: close; HEAD gets the headers only; an unknown path gets 404.
  */
 #pragma once
 
@@ -26,7 +28,10 @@ typedef enum {
   CUP_FAULT_REDIRECT,       /* 302 to `location` */
   CUP_FAULT_REDIRECT_LOOP,  /* 302 to itself */
   CUP_FAULT_ENDLESS,        /* no Content-Length, never-ending body */
-  CUP_FAULT_ETAG_CHANGES,   /* a new ETag (and new body bytes) on every request */
+  CUP_FAULT_ETAG_CHANGES,   /* a new ETag and Last-Modified on every request; the first
+                             * request gets other bytes (every byte flipped), cut after
+                             * `bytes` when `bytes` > 0, later ones the real body; so a
+                             * resume that ignores If-Range mixes two versions */
   CUP_FAULT_NO_RANGES,      /* ignore Range: always 200 with the whole body */
 } CupFaultKind;
 
@@ -52,7 +57,8 @@ CupFaultServer *cup_fault_server_start(const CupTestCa *ca);
 /** cup_fault_server_url: "https://127.0.0.1:PORT" or "http://..." (owned). */
 const char *cup_fault_server_url(const CupFaultServer *server);
 
-/** cup_fault_server_add: serve @body (@len bytes, copied) at @path with @fault (NULL: none). */
+/** cup_fault_server_add: serve @body (@len bytes, copied) at @path ("/..." or, for a proxy
+ * test, the absolute form "http://host/...") with @fault (NULL: none). */
 void cup_fault_server_add(CupFaultServer *server, const char *path, const void *body, gsize len,
                           const CupFault *fault);
 

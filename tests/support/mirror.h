@@ -18,6 +18,7 @@
 typedef struct {
   char *component;     /* "cuda_cudart" */
   char *platform;      /* "linux-x86_64" */
+  char *cuda_variant;  /* "cuda12" or "cuda13" for cuDNN; NULL for CUDA components */
   char *relative_path; /* below ROOT/<product>/redist */
   char *path;          /* below ROOT: "cuda/redist/..." (a CupFetchItem path) */
   char *file;          /* absolute path of the archive */
@@ -43,7 +44,10 @@ typedef struct {
 CupTestMirror *cup_test_mirror_build(const char *root, const char *cuda_release,
                                      const char *cudnn_release);
 
-/** cup_test_mirror_find: the archive of @component for @platform, or NULL. */
+/**
+ * cup_test_mirror_find: the archive of @component for @platform, or NULL (for cuDNN the first
+ * variant, cuda12; iterate mirror->archives for the others).
+ */
 const CupTestArchive *cup_test_mirror_find(const CupTestMirror *mirror, const char *component,
                                            const char *platform);
 
