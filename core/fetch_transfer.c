@@ -166,13 +166,11 @@ static size_t on_body(char *data, size_t size, size_t count, void *user)
     g_byte_array_append(t->memory, (const guint8 *)data, (guint)len);
     return len;
   }
-  g_autoptr(GError) error = NULL;
-  if (!cup_cache_part_write(t->part, data, len, &error)) {
-    t->abort = ABORT_IO;
-    t->io_error = g_steal_pointer(&error);
+  if (cup_hash_pipe_failed(t->sha)) {
+    t->abort = ABORT_IO; /* the worker's write failed: its error is taken when this ends */
     return 0;
   }
-  cup_hash_pipe_update(t->sha, data, len);
+  cup_hash_pipe_update(t->sha, data, len); /* hashed and written on the pipe's thread */
   return len;
 }
 
@@ -264,6 +262,7 @@ static gboolean open_part(Transfer *t, GError **error)
   if (t->part == NULL)
     return FALSE;
   t->sha = cup_hash_pipe_new();
+  cup_hash_pipe_set_part(t->sha, t->part);
   if (t->part->length > t->size)
     return cup_cache_part_truncate(t->part, error);
   if (t->part->length == 0)
@@ -357,8 +356,11 @@ static void integrity_failure(Transfer *t, char *message)
   g_autoptr(GError) error = NULL;
   g_autofree char *owned = message;
   if (t->restarts > 0) {
-    if (t->part)
+    if (t->part) {
+      cup_hash_pipe_reset(t->sha);
+      cup_hash_pipe_set_part(t->sha, NULL);
       cup_cache_part_discard(g_steal_pointer(&t->part)); /* nothing of it can be trusted */
+    }
     transfer_fail(t, g_error_new_literal(CUP_ERROR, CUP_ERROR_INTEGRITY, message));
     return;
   }
@@ -465,7 +467,11 @@ static void finished_abort(Transfer *t)
                                          t->name, t->url, t->announced, t->size));
     return;
   case ABORT_IO:
-    transfer_fail(t, g_steal_pointer(&t->io_error));
+    transfer_fail(t, t->io_error ? g_steal_pointer(&t->io_error)
+                                 : g_error_new(CUP_ERROR, CUP_ERROR_IO,
+                                               "writing %s failed: check "
+                                               "the cache directory or pass --cache DIR",
+                                               t->name));
     return;
   case ABORT_RANGE:
     if (!restart_from_zero(t, &error))
@@ -511,6 +517,11 @@ void transfer_finished(Transfer *t, CURLcode code)
   t->result->http_version = version;
   TransferAbort why = t->abort;
   transfer_detach(t);
+  g_autoptr(GError) write_error = NULL;
+  if (t->sha && !cup_hash_pipe_flush(t->sha, &write_error)) {
+    transfer_fail(t, g_steal_pointer(&write_error)); /* out of disk: no retry helps */
+    return;
+  }
   if (why != ABORT_NONE)
     finished_abort(t);
   else if (code != CURLE_OK)
