@@ -492,10 +492,10 @@ static GArray *toolkit_options(const Ctx *c, GString *why)
   g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < c->catalog->cuda_releases->len; i++) {
     const CupCudaRelease *r = g_ptr_array_index(c->catalog->cuda_releases, i);
+    if (c->request->cuda && !cup_version_matches(c->request->cuda, r->version))
+      continue; /* before the de-duplication, so a pin of an older update (13.0.0) matches */
     char *mm = cup_major_minor(r->version);
     if (!g_hash_table_add(seen, mm))
-      continue;
-    if (c->request->cuda && !cup_version_matches(c->request->cuda, r->version))
       continue;
     if (!cuda_supports_cc(c, mm)) {
       if (why->len == 0) {
@@ -525,7 +525,9 @@ static gboolean plan_toolkit(CupPlan *plan, const Ctx *c, GError **error)
     return FALSE;
   }
   CupCudaOption *o = &g_array_index(options, CupCudaOption, pick);
-  plan->cuda_version = g_strdup(o->cuda);
+  /* A pinned update (13.0.0) picks that redistrib release, not the newest of 13.0. */
+  const char *pin = c->request->cuda;
+  plan->cuda_version = g_strdup(pin && strchr(strchr(pin, '.') + 1, '.') ? pin : o->cuda);
   plan->cuda_required = TRUE;
   const CupCudaCcRange *range = cup_catalog_cuda_cc_range(c->catalog, o->cuda);
   cup_plan_reason(plan, "CUDA %s: %s%s for nvcc and CUDA development%s%s%s [%s]", o->cuda,

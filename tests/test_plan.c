@@ -204,6 +204,23 @@ static void test_cuda13_and_cudnn913(void)
   g_assert_true(any_line(p->environment, "LD_LIBRARY_PATH += /usr/local/cuda-13.0/lib64", NULL));
 }
 
+/* A pinned update that is not the newest of its minor release still matches (13.0.0 when the
+ * catalog knows 13.0.2) and picks that redistrib release; an unknown update does not. */
+static void test_cuda_update_pin(void)
+{
+  g_autoptr(CupSystem) sys = machine("10de:2684", NULL, "linux");
+  CupRequest r = {.framework = CUP_FRAMEWORK_NONE, .cuda = "13.0.0"};
+  g_autoptr(CupPlan) p = plan_ok(sys, &r);
+  g_assert_cmpstr(p->cuda_version, ==, "13.0.0");
+  g_assert_nonnull(archive_of(p, "cuda_nvcc"));
+  g_assert_cmpstr(p->toolkit_root, ==, "/usr/local/cuda-13.0");
+  CupRequest unknown = {.framework = CUP_FRAMEWORK_NONE, .cuda = "13.0.9"};
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CupPlan) none = cup_plan_make(sys, catalog, &unknown, &error);
+  g_assert_null(none);
+  g_assert_error(error, CUP_ERROR, CUP_ERROR_NO_COMPATIBLE);
+}
+
 static void test_cuda118_nvcc_archive(void)
 {
   g_autoptr(CupSystem) sys = machine("10de:24e0", NULL, "linux");
@@ -278,6 +295,7 @@ int main(int argc, char **argv)
   g_test_add_func("/plan/k80-legacy", test_k80_legacy);
   g_test_add_func("/plan/a100-driver-535", test_a100_driver_535);
   g_test_add_func("/plan/cuda13-cudnn913", test_cuda13_and_cudnn913);
+  g_test_add_func("/plan/cuda-update-pin", test_cuda_update_pin);
   g_test_add_func("/plan/cuda118-nvcc-archive", test_cuda118_nvcc_archive);
   g_test_add_func("/plan/bad-input", test_bad_input);
   g_test_add_func("/plan/deterministic", test_deterministic);
