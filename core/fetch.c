@@ -219,10 +219,8 @@ static void emit_progress(Fetch *f, gboolean final)
   for (guint i = 0; i < f->transfers->len; i++) {
     Transfer *t = g_ptr_array_index(f->transfers, i);
     CupProgressItem *pi = t->progress;
-    if (pi->state != CUP_PROGRESS_CACHED && pi->state != CUP_PROGRESS_DONE)
-      pi->done = transfer_bytes(t);
-    else
-      pi->done = t->size;
+    gboolean whole = pi->state == CUP_PROGRESS_CACHED || pi->state == CUP_PROGRESS_DONE;
+    pi->done = whole && !t->memory ? t->size : transfer_bytes(t); /* a manifest's size is a cap */
     cup_rate_meter_sample(&t->meter, t->result->downloaded, now);
     pi->speed = pi->state == CUP_PROGRESS_RUNNING ? cup_rate_meter_rate(&t->meter) : 0;
     pi->eta_ms = cup_progress_eta_ms(pi->total - MIN(pi->done, pi->total), pi->speed);
