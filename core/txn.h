@@ -188,8 +188,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CupTxn, cup_txn_free)
 /**
  * cup_txn_recover: finish or undo what a dead cudaup left in @root, under the root's lock
  * (waiting up to @lock_wait_ms), as cup_txn_begin does; every command that reads or changes a
- * root calls it first. A root without a state directory is left untouched (nothing is
- * created). *@recovered as for cup_txn_begin. Errors: as cup_txn_begin.
+ * root calls it first. A root without an unfinished journal is left untouched, without
+ * taking the lock (so a user who cannot write the root can still read it). *@recovered as for
+ * cup_txn_begin. Errors: as cup_txn_begin.
  */
 gboolean cup_txn_recover(const char *root, guint lock_wait_ms, char **recovered, GError **error);
 
@@ -262,7 +263,7 @@ gboolean cup_txn_uninstall(const char *root, const char *name, guint lock_wait_m
  * cup_txn_check_space: whether the file system of @dir (or of its nearest existing parent,
  * when @dir does not exist yet) has @bytes_needed bytes free for an unprivileged writer.
  * Errors: CUP_ERROR_IO "need 2.1 GB on /usr/local, 0.8 GB free; free space or choose
- * --prefix DIR" (sizes as g_format_size writes them); CUP_ERROR_IO when the free space cannot
+ * --prefix DIR" (sizes in g_format_size's decimal units); CUP_ERROR_IO when the free space cannot
  * be read.
  */
 gboolean cup_txn_check_space(const char *dir, guint64 bytes_needed, GError **error);
