@@ -155,7 +155,8 @@ static gboolean check_entry(const CupTxnEntry *entry, GError **error)
   if (entry->type == CUP_TXN_ENTRY_FILE &&
       (entry->sha256 == NULL || !cup_sha256_is_hex(entry->sha256)))
     return unsafe(error, entry, "no sha256");
-  if (entry->type == CUP_TXN_ENTRY_SYMLINK && !txn_link_stays_inside(entry->path, entry->target))
+  if (entry->type == CUP_TXN_ENTRY_SYMLINK &&
+      !txn_link_stays_inside(entry->path, entry->link_target))
     return unsafe(error, entry, "a symlink that leads outside the tree");
   return TRUE;
 }
@@ -250,7 +251,7 @@ static gboolean identical(const char *full, const GStatBuf *st, const CupTxnEntr
 {
   if (entry->type == CUP_TXN_ENTRY_SYMLINK) {
     g_autofree char *target = S_ISLNK(st->st_mode) ? g_file_read_link(full, NULL) : NULL;
-    return g_strcmp0(target, entry->target) == 0;
+    return g_strcmp0(target, entry->link_target) == 0;
   }
   if (!S_ISREG(st->st_mode) || (guint64)st->st_size != entry->size)
     return FALSE;
@@ -299,7 +300,7 @@ static void own(Plan *plan, const CupTxnEntry *entry)
 {
   g_hash_table_replace(plan->record->paths, g_strdup(entry->path),
                        cup_txn_entry_new(entry->type, entry->path, entry->mode, entry->sha256,
-                                         entry->size, entry->target));
+                                         entry->size, entry->link_target));
   g_hash_table_add(plan->txn->written, g_strdup(entry->path));
 }
 

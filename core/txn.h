@@ -88,22 +88,23 @@ typedef enum {
   CUP_TXN_ENTRY_DIR,
 } CupTxnEntryType;
 
-/* One staged entry, as core/extract reports it. */
+/* One staged entry. The same fields, in the same order and with the same type values, as
+ * core/extract's CupExtractEntry, so the engine converts one into the other field by field. */
 typedef struct {
   char *path; /* relative to the tree, '/'-separated: "lib64/libcudnn.so.9" */
   CupTxnEntryType type;
-  guint32 mode; /* permission bits (0755 or 0644) */
-  char *sha256; /* files: 64 lower-case hex digits of the content; else NULL */
-  char *target; /* symlinks: the link's target, relative; else NULL */
-  guint64 size; /* files: bytes; else 0 */
+  guint32 mode;      /* permission bits (0755 or 0644; symlinks 0777) */
+  char *sha256;      /* files: 64 lower-case hex digits of the content; else NULL */
+  char *link_target; /* symlinks: the link's target, relative; else NULL */
+  guint64 size;      /* files: bytes; else not used */
 } CupTxnEntry;
 
 /**
- * cup_txn_entry_new: an entry (copies every string). @sha256 is for files and @target for
- * symlinks; pass NULL otherwise. Free with cup_txn_entry_free.
+ * cup_txn_entry_new: an entry (copies every string). @sha256 is for files and @link_target
+ * for symlinks; pass NULL otherwise. Free with cup_txn_entry_free.
  */
 CupTxnEntry *cup_txn_entry_new(CupTxnEntryType type, const char *path, guint32 mode,
-                               const char *sha256, guint64 size, const char *target);
+                               const char *sha256, guint64 size, const char *link_target);
 void cup_txn_entry_free(CupTxnEntry *entry);
 
 /* What an apply installs, named as the user names it. */

@@ -19,7 +19,7 @@
 #define RECORD_SUFFIX ".json"
 
 CupTxnEntry *cup_txn_entry_new(CupTxnEntryType type, const char *path, guint32 mode,
-                               const char *sha256, guint64 size, const char *target)
+                               const char *sha256, guint64 size, const char *link_target)
 {
   CupTxnEntry *entry = g_new0(CupTxnEntry, 1);
   entry->type = type;
@@ -27,7 +27,7 @@ CupTxnEntry *cup_txn_entry_new(CupTxnEntryType type, const char *path, guint32 m
   entry->mode = mode;
   entry->sha256 = g_strdup(sha256);
   entry->size = size;
-  entry->target = g_strdup(target);
+  entry->link_target = g_strdup(link_target);
   return entry;
 }
 
@@ -37,7 +37,7 @@ void cup_txn_entry_free(CupTxnEntry *entry)
     return;
   g_free(entry->path);
   g_free(entry->sha256);
-  g_free(entry->target);
+  g_free(entry->link_target);
   g_free(entry);
 }
 
@@ -100,8 +100,8 @@ static json_t *files_json(const TxnRecord *record, const GPtrArray *sorted, CupT
                                              entry->sha256, "size", (json_int_t)entry->size, "mode",
                                              (int)entry->mode));
     else
-      json_array_append_new(array,
-                            json_pack("{s:s,s:s}", "path", entry->path, "target", entry->target));
+      json_array_append_new(
+          array, json_pack("{s:s,s:s}", "path", entry->path, "target", entry->link_target));
   }
   return array;
 }
@@ -341,7 +341,7 @@ static gboolean entry_present(const char *root, const CupTxnEntry *entry)
   if (entry->type == CUP_TXN_ENTRY_FILE)
     return S_ISREG(st.st_mode) && (guint64)st.st_size == entry->size;
   g_autofree char *target = g_file_read_link(path, NULL);
-  return g_strcmp0(target, entry->target) == 0;
+  return g_strcmp0(target, entry->link_target) == 0;
 }
 
 static gboolean has_archives(const TxnRecord *record, const char *const *archives)

@@ -76,7 +76,7 @@ static gboolean unchanged(const char *full, const GStatBuf *st, const CupTxnEntr
 {
   if (entry->type == CUP_TXN_ENTRY_SYMLINK) {
     g_autofree char *target = S_ISLNK(st->st_mode) ? g_file_read_link(full, NULL) : NULL;
-    return g_strcmp0(target, entry->target) == 0;
+    return g_strcmp0(target, entry->link_target) == 0;
   }
   if (!S_ISREG(st->st_mode) || (guint64)st->st_size != entry->size)
     return FALSE;

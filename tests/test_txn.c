@@ -124,7 +124,7 @@ static void assert_refused(const char *root, CupTxnEntry *entry, int code, const
   g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func((GDestroyNotify)cup_txn_entry_free);
   g_ptr_array_add(entries, entry);
   if (entry->type == CUP_TXN_ENTRY_SYMLINK && code != CUP_ERROR_INTEGRITY)
-    cup_test_symlink(cup_txn_staging_dir(txn), entry->path, entry->target);
+    cup_test_symlink(cup_txn_staging_dir(txn), entry->path, entry->link_target);
   g_assert_false(
       cup_txn_apply(txn, &cup_test_txn_package, cup_txn_staging_dir(txn), entries, NULL, &error));
   g_assert_error(error, CUP_ERROR, code);
