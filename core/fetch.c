@@ -131,9 +131,9 @@ static gboolean fetch_init(Fetch *f, const CupFetchOptions *o, CupCache *cache, 
 static void transfer_free(Transfer *t)
 {
   transfer_detach(t);
-  g_clear_pointer(&t->sha, cup_hash_pipe_free); /* writes what it still holds */
   if (t->part)
     cup_cache_part_close(t->part); /* keep the bytes: the next run resumes them */
+  g_clear_pointer(&t->sha, cup_hash_pipe_free);
   if (t->memory)
     g_byte_array_unref(t->memory);
   g_ptr_array_unref(t->statuses);

@@ -166,11 +166,13 @@ static size_t on_body(char *data, size_t size, size_t count, void *user)
     g_byte_array_append(t->memory, (const guint8 *)data, (guint)len);
     return len;
   }
-  if (cup_hash_pipe_failed(t->sha)) {
-    t->abort = ABORT_IO; /* the worker's write failed: its error is taken when this ends */
+  g_autoptr(GError) error = NULL;
+  if (!cup_cache_part_write(t->part, data, len, &error)) {
+    t->abort = ABORT_IO;
+    t->io_error = g_steal_pointer(&error);
     return 0;
   }
-  cup_hash_pipe_update(t->sha, data, len); /* hashed and written on the pipe's thread */
+  cup_hash_pipe_update(t->sha, data, len);
   return len;
 }
 
@@ -262,7 +264,6 @@ static gboolean open_part(Transfer *t, GError **error)
   if (t->part == NULL)
     return FALSE;
   t->sha = cup_hash_pipe_new();
-  cup_hash_pipe_set_part(t->sha, t->part);
   if (t->part->length > t->size)
     return cup_cache_part_truncate(t->part, error);
   if (t->part->length == 0)
@@ -356,11 +357,8 @@ static void integrity_failure(Transfer *t, char *message)
   g_autoptr(GError) error = NULL;
   g_autofree char *owned = message;
   if (t->restarts > 0) {
-    if (t->part) {
-      cup_hash_pipe_reset(t->sha);
-      cup_hash_pipe_set_part(t->sha, NULL);
+    if (t->part)
       cup_cache_part_discard(g_steal_pointer(&t->part)); /* nothing of it can be trusted */
-    }
     transfer_fail(t, g_error_new_literal(CUP_ERROR, CUP_ERROR_INTEGRITY, message));
     return;
   }
@@ -467,11 +465,7 @@ static void finished_abort(Transfer *t)
                                          t->name, t->url, t->announced, t->size));
     return;
   case ABORT_IO:
-    transfer_fail(t, t->io_error ? g_steal_pointer(&t->io_error)
-                                 : g_error_new(CUP_ERROR, CUP_ERROR_IO,
-                                               "writing %s failed: check "
-                                               "the cache directory or pass --cache DIR",
-                                               t->name));
+    transfer_fail(t, g_steal_pointer(&t->io_error));
     return;
   case ABORT_RANGE:
     if (!restart_from_zero(t, &error))
@@ -517,11 +511,6 @@ void transfer_finished(Transfer *t, CURLcode code)
   t->result->http_version = version;
   TransferAbort why = t->abort;
   transfer_detach(t);
-  g_autoptr(GError) write_error = NULL;
-  if (t->sha && !cup_hash_pipe_flush(t->sha, &write_error)) {
-    transfer_fail(t, g_steal_pointer(&write_error)); /* out of disk: no retry helps */
-    return;
-  }
   if (why != ABORT_NONE)
     finished_abort(t);
   else if (code != CURLE_OK)

@@ -1,19 +1,13 @@
-/* hashpipe.c - SHA-256 on a worker thread fed with 1 MiB blocks, each written to the `.part`
- * as it is handed over; see hashpipe.h. */
+/* hashpipe.c - SHA-256 on a worker thread fed with 1 MiB blocks; see hashpipe.h. */
 #include "core/hashpipe.h"
 
 #include <string.h>
 
 #define BLOCK_BYTES (1024 * 1024)
 
-/* A partial block older than this is handed over anyway, so a slow download still reaches the
- * disk (and survives a crash) within about this long. */
-#define PARTIAL_BLOCK_MAX_AGE_US (300 * 1000)
-
 typedef struct {
   gsize len;
-  gint64 started_us; /* when its first byte was copied */
-  gboolean stop;     /* tells the worker to exit */
+  gboolean stop; /* tells the worker to exit */
   guint8 data[];
 } Block;
 
@@ -27,22 +21,7 @@ struct CupHashPipe {
   GMutex lock;
   GCond drained;
   guint in_flight;
-  CupCachePart *part; /* written by the producer as blocks are handed over */
-  GError *error;      /* the first write error, under lock */
-  gint failed;        /* atomic copy of error != NULL */
 };
-
-static void write_block(CupHashPipe *pipe, const Block *block)
-{
-  GError *error = NULL;
-  if (pipe->part == NULL || g_atomic_int_get(&pipe->failed) ||
-      cup_cache_part_write(pipe->part, block->data, block->len, &error))
-    return;
-  g_mutex_lock(&pipe->lock);
-  pipe->error = error;
-  g_atomic_int_set(&pipe->failed, 1);
-  g_mutex_unlock(&pipe->lock);
-}
 
 static gpointer worker(gpointer data)
 {
@@ -79,7 +58,6 @@ CupHashPipe *cup_hash_pipe_new(void)
 
 static void submit(CupHashPipe *pipe, Block *block)
 {
-  write_block(pipe, block);
   g_mutex_lock(&pipe->lock);
   pipe->in_flight++;
   g_mutex_unlock(&pipe->lock);
@@ -93,15 +71,12 @@ void cup_hash_pipe_update(CupHashPipe *pipe, const void *data, gsize len)
   while (len > 0) {
     if (pipe->current == NULL)
       pipe->current = g_async_queue_pop(pipe->idle); /* waits while every block is busy */
-    if (pipe->current->len == 0)
-      pipe->current->started_us = g_get_monotonic_time();
     gsize n = MIN(len, BLOCK_BYTES - pipe->current->len);
     memcpy(pipe->current->data + pipe->current->len, bytes, n);
     pipe->current->len += n;
     bytes += n;
     len -= n;
-    if (pipe->current->len == BLOCK_BYTES ||
-        g_get_monotonic_time() - pipe->current->started_us > PARTIAL_BLOCK_MAX_AGE_US)
+    if (pipe->current->len == BLOCK_BYTES)
       submit(pipe, g_steal_pointer(&pipe->current));
   }
 }
@@ -117,27 +92,6 @@ static void drain(CupHashPipe *pipe)
   g_mutex_unlock(&pipe->lock);
 }
 
-void cup_hash_pipe_set_part(CupHashPipe *pipe, CupCachePart *part)
-{
-  drain(pipe);
-  pipe->part = part;
-}
-
-gboolean cup_hash_pipe_flush(CupHashPipe *pipe, GError **error)
-{
-  drain(pipe);
-  if (pipe->error == NULL)
-    return TRUE;
-  g_propagate_error(error, g_steal_pointer(&pipe->error));
-  g_atomic_int_set(&pipe->failed, 0);
-  return FALSE;
-}
-
-gboolean cup_hash_pipe_failed(const CupHashPipe *pipe)
-{
-  return g_atomic_int_get(&pipe->failed) != 0;
-}
-
 guint64 cup_hash_pipe_length(const CupHashPipe *pipe)
 {
   return pipe->length;
@@ -146,8 +100,6 @@ guint64 cup_hash_pipe_length(const CupHashPipe *pipe)
 void cup_hash_pipe_reset(CupHashPipe *pipe)
 {
   drain(pipe);
-  g_clear_error(&pipe->error);
-  g_atomic_int_set(&pipe->failed, 0);
   cup_sha256_reset(pipe->sha);
   pipe->length = 0;
 }
@@ -184,6 +136,5 @@ void cup_hash_pipe_free(CupHashPipe *pipe)
   g_mutex_clear(&pipe->lock);
   g_cond_clear(&pipe->drained);
   cup_sha256_free(pipe->sha);
-  g_clear_error(&pipe->error);
   g_free(pipe);
 }
