@@ -1,0 +1,651 @@
+/* extract.c - unpack one verified archive below a staging directory (see extract.h): libarchive
+ * reads, every entry is checked and mapped (extract_checks.c), and files are written here with
+ * O_EXCL|O_NOFOLLOW below directories opened one component at a time with O_NOFOLLOW. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* sync_file_range(2) */
+#endif
+#include "core/extract.h"
+
+#include "core/digest.h"
+#include "core/error.h"
+#include "core/extract_private.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#ifdef G_OS_WIN32
+/* Everything below relies on directory descriptors (openat, mkdirat, symlinkat) and O_NOFOLLOW
+ * to never follow a link while writing; Windows needs its own layer (CreateFileW with
+ * CREATE_NEW and FILE_FLAG_OPEN_REPARSE_POINT). */
+#error "core/extract.c has no Windows file layer yet"
+#endif
+#include <unistd.h>
+
+/* libarchive reads the archive in blocks of this size. */
+#define READ_BLOCK (256 * 1024)
+#define PROGRESS_INTERVAL_US (200 * 1000)
+/* Dirty pages of a big file are handed to writeback every few MiB, so the transaction's sync
+ * before its commit waits for the tail only (as the download cache does). */
+#define WRITEBACK_STEP (8u * 1024 * 1024)
+#define WRITE_MAX (1024 * 1024 * 1024)
+
+typedef struct {
+  char *path; /* below the staging directory */
+  gboolean dir;
+} Created;
+
+typedef struct {
+  const CupExtractOptions *o;
+  CupExtractLayout layout;
+  GCancellable *cancellable;
+  struct archive *a;
+  int archive_fd;
+  int stage_fd;
+  GHashTable *seen;   /* tree path -> GINT_TO_POINTER(CupExtractType + 1): this archive's */
+  GArray *created;    /* Created, in order: what a failure removes */
+  GPtrArray *entries; /* CupExtractEntry*: the result */
+  char *parent;       /* the tree path parent_fd is open on; NULL when none */
+  int parent_fd;
+  CupSha256 *sha;
+  guint64 archive_size, max_bytes, written;
+  guint n_entries, max_entries;
+  CupRateMeter meter;
+  gint64 last_progress_us;
+} Extractor;
+
+const char *cup_extract_type_name(CupExtractType type)
+{
+  switch (type) {
+  case CUP_EXTRACT_FILE:
+    return "file";
+  case CUP_EXTRACT_SYMLINK:
+    return "symlink";
+  case CUP_EXTRACT_DIR:
+    return "dir";
+  }
+  return "file";
+}
+
+void cup_extract_entry_free(CupExtractEntry *entry)
+{
+  if (entry == NULL)
+    return;
+  g_free(entry->path);
+  g_free(entry->sha256);
+  g_free(entry->link_target);
+  g_free(entry);
+}
+
+static void add_entry(Extractor *x, const char *path, CupExtractType type, guint32 mode,
+                      char *sha256, const char *link_target, guint64 size)
+{
+  CupExtractEntry *e = g_new0(CupExtractEntry, 1);
+  e->path = g_strdup(path);
+  e->type = type;
+  e->mode = mode;
+  e->sha256 = sha256;
+  e->link_target = g_strdup(link_target);
+  e->size = size;
+  g_ptr_array_add(x->entries, e);
+}
+
+static void note_created(Extractor *x, const char *path, gboolean dir)
+{
+  Created c = {g_strdup(path), dir};
+  g_array_append_val(x->created, c);
+}
+
+/* ---- progress ---- */
+
+static void report(Extractor *x, CupProgressState state, gboolean final)
+{
+  if (x->o->progress == NULL)
+    return;
+  gint64 now = g_get_monotonic_time();
+  if (!final && now - x->last_progress_us < PROGRESS_INTERVAL_US)
+    return;
+  x->last_progress_us = now;
+  guint64 done = (guint64)MAX(archive_filter_bytes(x->a, -1), 0);
+  if (final && state == CUP_PROGRESS_DONE)
+    done = MAX(done, x->archive_size);
+  done = MIN(done, x->archive_size);
+  cup_rate_meter_sample(&x->meter, done, now);
+  double speed = cup_rate_meter_rate(&x->meter);
+  gint64 eta = final ? 0 : cup_progress_eta_ms(x->archive_size - done, speed);
+  CupProgressItem item = {x->o->component, state, done, x->archive_size,
+                          speed,           eta,   1,    x->o->archive};
+  CupProgress p = {"extract", done, x->archive_size, speed, eta, 1, &item, final};
+  x->o->progress(&p, x->o->progress_data);
+}
+
+static gboolean check_cancelled(Extractor *x, GError **error)
+{
+  if (!g_cancellable_is_cancelled(x->cancellable))
+    return TRUE;
+  g_set_error(error, CUP_ERROR, CUP_ERROR_CANCELLED,
+              "extracting the %s archive was cancelled; nothing was written", x->o->component);
+  return FALSE;
+}
+
+/* ---- errors ---- */
+
+static gboolean is_io_errno(int e)
+{
+  return e == EIO || e == ENOENT || e == EACCES || e == EPERM || e == EISDIR || e == ENXIO ||
+         e == EMFILE || e == ENFILE || e == ENODEV || e == ENOMEM;
+}
+
+/* A libarchive read failure: the disk (IO) or the bytes (PARSE). */
+static gboolean archive_failed(Extractor *x, const char *after, GError **error)
+{
+  int e = archive_errno(x->a);
+  const char *why = archive_error_string(x->a) ? archive_error_string(x->a) : "unknown error";
+  if (is_io_errno(e))
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot read the %s archive %s: %s",
+                x->o->component, x->o->archive, why);
+  else if (after != NULL)
+    g_set_error(error, CUP_ERROR, CUP_ERROR_PARSE,
+                "the %s archive %s is corrupt or cut short at entry '%s': %s; download it again",
+                x->o->component, x->o->archive, after, why);
+  else
+    g_set_error(error, CUP_ERROR, CUP_ERROR_PARSE,
+                "the %s archive %s is corrupt or not a .tar.xz or .zip archive: %s; download it "
+                "again",
+                x->o->component, x->o->archive, why);
+  return FALSE;
+}
+
+static gboolean io_failed(Extractor *x, int saved, const char *doing, const char *path,
+                          GError **error)
+{
+  g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot %s %s/%s (from the %s archive): %s", doing,
+              x->o->staging, path, x->o->component, g_strerror(saved));
+  return FALSE;
+}
+
+/* ---- directories ---- */
+
+/* Opens @name below @fd as a real directory, creating it (0755 whatever the umask) when
+ * absent; @path is its tree path. Returns the descriptor or -1. */
+static int open_child_dir(Extractor *x, int fd, const char *name, const char *path,
+                          const char *entry, GError **error)
+{
+  gboolean made = mkdirat(fd, name, 0755) == 0;
+  if (!made && errno != EEXIST) {
+    io_failed(x, errno, "create the directory", path, error);
+    return -1;
+  }
+  if (made)
+    note_created(x, path, TRUE);
+  int child = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (child < 0 && (errno == ELOOP || errno == ENOTDIR)) {
+    cup_extract_refuse(error, x->o->component, entry,
+                       "would be written below '%s', which is a symlink or a file in the staging "
+                       "directory, not a directory",
+                       path);
+    return -1;
+  }
+  if (child < 0) {
+    io_failed(x, errno, "open the directory", path, error);
+    return -1;
+  }
+  if (made && fchmod(child, 0755) != 0) {
+    int saved = errno;
+    close(child);
+    io_failed(x, saved, "set the mode of", path, error);
+    return -1;
+  }
+  return child;
+}
+
+/* Records every directory of @path (a tree path of a directory) as this archive's, parents
+ * first, refusing when an earlier entry put a symlink or file there. */
+static gboolean claim_dirs(Extractor *x, const char *path, const char *entry, GError **error)
+{
+  g_autofree char *prefix = g_strdup(path);
+  for (char *slash = prefix;; slash++) {
+    slash = strchr(slash, '/');
+    if (slash != NULL)
+      *slash = '\0';
+    int kind = GPOINTER_TO_INT(g_hash_table_lookup(x->seen, prefix)) - 1;
+    if (kind == CUP_EXTRACT_SYMLINK || kind == CUP_EXTRACT_FILE)
+      return cup_extract_refuse(error, x->o->component, entry,
+                                "would be written through the %s '%s' made by an earlier entry",
+                                cup_extract_type_name(kind), prefix);
+    if (kind < 0) {
+      g_hash_table_insert(x->seen, g_strdup(prefix), GINT_TO_POINTER(CUP_EXTRACT_DIR + 1));
+      add_entry(x, prefix, CUP_EXTRACT_DIR, 0755, NULL, NULL, 0);
+    }
+    if (slash == NULL)
+      return TRUE;
+    *slash = '/';
+  }
+}
+
+/* Opens the directory @path (a tree path; "" is the staging directory) for writing into it,
+ * walking from the staging directory one component at a time. Keeps one open at a time. */
+static int open_dir(Extractor *x, const char *path, const char *entry, GError **error)
+{
+  if (x->parent != NULL && strcmp(x->parent, path) == 0)
+    return x->parent_fd;
+  if (x->parent != NULL)
+    close(x->parent_fd);
+  g_clear_pointer(&x->parent, g_free);
+  if (*path != '\0' && !claim_dirs(x, path, entry, error))
+    return -1;
+  int fd = dup(x->stage_fd);
+  g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+  g_autoptr(GString) walked = g_string_new(NULL);
+  for (char **p = parts; fd >= 0 && *p != NULL && **p != '\0'; p++) {
+    if (walked->len > 0)
+      g_string_append_c(walked, '/');
+    g_string_append(walked, *p);
+    int child = open_child_dir(x, fd, *p, walked->str, entry, error);
+    close(fd);
+    fd = child;
+  }
+  if (fd >= 0) {
+    x->parent = g_strdup(path);
+    x->parent_fd = fd;
+  }
+  return fd;
+}
+
+/* ---- entries ---- */
+
+/* The kind of @entry, or FALSE for anything but a plain file, directory or symlink, or for
+ * special mode bits. */
+static gboolean entry_kind(Extractor *x, struct archive_entry *entry, const char *name,
+                           CupExtractType *kind, GError **error)
+{
+  const char *component = x->o->component;
+  if (archive_entry_hardlink(entry) != NULL)
+    return cup_extract_refuse(error, component, name, "is a hard link (to '%s')",
+                              archive_entry_hardlink(entry));
+  mode_t mode = archive_entry_mode(entry);
+  switch (archive_entry_filetype(entry)) {
+  case AE_IFREG:
+    *kind = CUP_EXTRACT_FILE;
+    break;
+  case AE_IFDIR:
+    *kind = CUP_EXTRACT_DIR;
+    break;
+  case AE_IFLNK:
+    *kind = CUP_EXTRACT_SYMLINK;
+    break;
+  case AE_IFCHR:
+    return cup_extract_refuse(error, component, name, "is a character device");
+  case AE_IFBLK:
+    return cup_extract_refuse(error, component, name, "is a block device");
+  case AE_IFIFO:
+    return cup_extract_refuse(error, component, name, "is a FIFO");
+  case AE_IFSOCK:
+    return cup_extract_refuse(error, component, name, "is a socket");
+  default:
+    return cup_extract_refuse(error, component, name, "is of an unknown type (mode %o)",
+                              (unsigned)mode);
+  }
+  if ((mode & (S_ISUID | S_ISGID | S_ISVTX)) != 0 && *kind != CUP_EXTRACT_SYMLINK)
+    return cup_extract_refuse(error, component, name, "has the %s bit set (mode %04o)",
+                              (mode & S_ISUID)   ? "setuid"
+                              : (mode & S_ISGID) ? "setgid"
+                                                 : "sticky",
+                              (unsigned)(mode & 07777));
+  return TRUE;
+}
+
+/* Marks @path as this archive's; another entry may not map there, except directories twice. */
+static gboolean claim(Extractor *x, const char *path, CupExtractType kind, const char *name,
+                      GError **error)
+{
+  int before = GPOINTER_TO_INT(g_hash_table_lookup(x->seen, path)) - 1;
+  if (before >= 0 && !(before == CUP_EXTRACT_DIR && kind == CUP_EXTRACT_DIR))
+    return cup_extract_refuse(error, x->o->component, name,
+                              "maps onto '%s' in the toolkit tree, like an earlier entry", path);
+  if (before < 0 && kind != CUP_EXTRACT_DIR)
+    g_hash_table_insert(x->seen, g_strdup(path), GINT_TO_POINTER(kind + 1));
+  return TRUE;
+}
+
+static gboolean refuse_existing(Extractor *x, const char *name, const char *path, GError **error)
+{
+  return cup_extract_refuse(error, x->o->component, name,
+                            "would replace '%s', already in the staging directory %s (from "
+                            "another archive)",
+                            path, x->o->staging);
+}
+
+static gboolean write_symlink(Extractor *x, const char *name, const char *path,
+                              struct archive_entry *entry, GError **error)
+{
+  const char *target = archive_entry_symlink(entry);
+  if (target == NULL)
+    target = "";
+  if (!cup_extract_check_link(&x->layout, name, path, target, error))
+    return FALSE;
+  g_autofree char *dir = g_path_get_dirname(path);
+  g_autofree char *base = g_path_get_basename(path);
+  int fd = open_dir(x, strcmp(dir, ".") == 0 ? "" : dir, name, error);
+  if (fd < 0)
+    return FALSE;
+  if (symlinkat(target, fd, base) != 0)
+    return errno == EEXIST ? refuse_existing(x, name, path, error)
+                           : io_failed(x, errno, "create the symlink", path, error);
+  note_created(x, path, FALSE);
+  add_entry(x, path, CUP_EXTRACT_SYMLINK, 0777, NULL, target, strlen(target));
+  return TRUE;
+}
+
+/* ---- file data ---- */
+
+static void start_writeback(int fd, guint64 *flushed, guint64 length)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+  if (length - *flushed < WRITEBACK_STEP)
+    return;
+  sync_file_range(fd, (off_t)*flushed, (off_t)(length - *flushed), SYNC_FILE_RANGE_WRITE);
+  *flushed = length;
+#else
+  (void)fd, (void)flushed, (void)length;
+#endif
+}
+
+static gboolean refuse_bytes(Extractor *x, const char *name, GError **error)
+{
+  g_autofree char *cap = g_format_size(x->max_bytes);
+  g_autofree char *size = g_format_size(x->archive_size);
+  return cup_extract_refuse(error, x->o->component, name,
+                            "would unpack past %s, the cap for an archive of %s (a "
+                            "decompression bomb?)",
+                            cap, size);
+}
+
+static gboolean write_failed(Extractor *x, int saved, const char *path, guint64 done, gint64 size,
+                             GError **error)
+{
+  if (saved != ENOSPC && saved != EDQUOT)
+    return io_failed(x, saved, "write", path, error);
+  g_autofree char *file_done = g_format_size(done);
+  g_autofree char *file_size = size >= 0 ? g_format_size((guint64)size) : g_strdup("unknown");
+  g_autofree char *all = g_format_size(x->written);
+  g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
+              "no space left on the disk of %s while writing %s from the %s archive (%s of its "
+              "%s written, %s in all): free space and try again",
+              x->o->staging, path, x->o->component, file_done, file_size, all);
+  return FALSE;
+}
+
+static gboolean write_all(int fd, const guint8 *data, gsize len)
+{
+  while (len > 0) {
+    gssize n = write(fd, data, MIN(len, (gsize)WRITE_MAX));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return FALSE;
+    data += n;
+    len -= (gsize)n;
+  }
+  return TRUE;
+}
+
+/* Accounts for the bytes from *@pos to @end against the cap: FALSE when they pass it. */
+static gboolean take_bytes(Extractor *x, guint64 pos, guint64 end)
+{
+  if (end - pos > x->max_bytes - x->written)
+    return FALSE;
+  x->written += end - pos;
+  return TRUE;
+}
+
+/* Leaves a hole from @pos to @end (a sparse entry): hashed as the zeros it reads as. */
+static gboolean hole(Extractor *x, int fd, guint64 pos, guint64 end)
+{
+  static const guint8 zeros[64 * 1024];
+  for (guint64 at = pos; at < end; at += MIN(sizeof zeros, end - at))
+    cup_sha256_update(x->sha, zeros, (gsize)MIN(sizeof zeros, end - at));
+  return lseek(fd, (off_t)end, SEEK_SET) >= 0;
+}
+
+/* Copies the current entry's data into @fd, hashing it. Holes of sparse entries stay holes;
+ * their bytes count against the cap like written ones. */
+static gboolean copy_data(Extractor *x, int fd, const char *name, const char *path, gint64 size,
+                          GError **error)
+{
+  guint64 pos = 0, flushed = 0;
+  for (;;) {
+    const void *buf;
+    size_t len;
+    la_int64_t offset;
+    int r = archive_read_data_block(x->a, &buf, &len, &offset);
+    if (r == ARCHIVE_EOF)
+      break;
+    if (r < ARCHIVE_WARN || offset < 0 || (guint64)offset < pos)
+      return archive_failed(x, name, error);
+    if (!take_bytes(x, pos, (guint64)offset + len))
+      return refuse_bytes(x, name, error);
+    if ((guint64)offset > pos && !hole(x, fd, pos, (guint64)offset))
+      return write_failed(x, errno, path, pos, size, error);
+    pos = (guint64)offset;
+    if (!write_all(fd, buf, len))
+      return write_failed(x, errno, path, pos, size, error);
+    cup_sha256_update(x->sha, buf, len);
+    pos += len;
+    start_writeback(fd, &flushed, pos);
+    report(x, CUP_PROGRESS_RUNNING, FALSE);
+    if (!check_cancelled(x, error))
+      return FALSE;
+  }
+  if (size < 0 || pos >= (guint64)size)
+    return TRUE;
+  if (!take_bytes(x, pos, (guint64)size))
+    return refuse_bytes(x, name, error);
+  if (!hole(x, fd, pos, (guint64)size) || ftruncate(fd, size) != 0)
+    return write_failed(x, errno, path, pos, size, error);
+  return TRUE;
+}
+
+static gboolean write_file(Extractor *x, const char *name, const char *path,
+                           struct archive_entry *entry, GError **error)
+{
+  gint64 size = archive_entry_size_is_set(entry) ? archive_entry_size(entry) : -1;
+  /* A declared size past the cap is refused before a byte is decompressed. */
+  if (size > 0 && (guint64)size > x->max_bytes - x->written)
+    return refuse_bytes(x, name, error);
+  guint32 mode = (archive_entry_perm(entry) & 0111) != 0 ? 0755 : 0644;
+  g_autofree char *dir = g_path_get_dirname(path);
+  g_autofree char *base = g_path_get_basename(path);
+  int dir_fd = open_dir(x, strcmp(dir, ".") == 0 ? "" : dir, name, error);
+  if (dir_fd < 0)
+    return FALSE;
+  int fd = openat(dir_fd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+  if (fd < 0)
+    return errno == EEXIST ? refuse_existing(x, name, path, error)
+                           : io_failed(x, errno, "create", path, error);
+  note_created(x, path, FALSE);
+  cup_sha256_reset(x->sha);
+  gboolean ok = copy_data(x, fd, name, path, size, error);
+  if (ok && fchmod(fd, mode) != 0)
+    ok = io_failed(x, errno, "set the mode of", path, error);
+  if (close(fd) != 0 && ok)
+    ok = write_failed(x, errno, path, cup_sha256_length(x->sha), size, error);
+  if (!ok)
+    return FALSE;
+  guint64 length = cup_sha256_length(x->sha);
+  add_entry(x, path, CUP_EXTRACT_FILE, mode, cup_sha256_finish(x->sha), NULL, length);
+  return TRUE;
+}
+
+static const char *entry_name(struct archive_entry *entry)
+{
+  const char *name = archive_entry_pathname(entry);
+  if (name == NULL)
+    name = archive_entry_pathname_utf8(entry);
+  return name != NULL ? name : "";
+}
+
+static gboolean handle_entry(Extractor *x, struct archive_entry *entry, GError **error)
+{
+  const char *name = entry_name(entry);
+  CupExtractType kind = CUP_EXTRACT_FILE;
+  if (!entry_kind(x, entry, name, &kind, error))
+    return FALSE;
+  gboolean is_top;
+  g_autofree char *path =
+      cup_extract_map(&x->layout, name, kind == CUP_EXTRACT_DIR, &is_top, error);
+  if (path == NULL)
+    return is_top && *error == NULL;
+  if (!claim(x, path, kind, name, error))
+    return FALSE;
+  switch (kind) {
+  case CUP_EXTRACT_DIR:
+    return open_dir(x, path, name, error) >= 0;
+  case CUP_EXTRACT_SYMLINK:
+    return write_symlink(x, name, path, entry, error);
+  case CUP_EXTRACT_FILE:
+    return write_file(x, name, path, entry, error);
+  }
+  return FALSE;
+}
+
+/* ---- the archive ---- */
+
+/* Only xz (and no filter): NVIDIA ships .tar.xz and .zip, and libarchive's other filters may
+ * run an external program (lrzip, lzop, grzip) on the bytes. */
+static gboolean open_archive(Extractor *x, GError **error)
+{
+  x->archive_fd = g_open(x->o->archive, O_RDONLY | O_CLOEXEC, 0);
+  GStatBuf st;
+  if (x->archive_fd < 0 || fstat(x->archive_fd, &st) != 0) {
+    int saved = errno;
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot read the %s archive %s: %s",
+                x->o->component, x->o->archive, g_strerror(saved));
+    return FALSE;
+  }
+  if (x->archive_size == 0)
+    x->archive_size = (guint64)st.st_size;
+  x->a = archive_read_new();
+  archive_read_support_filter_xz(x->a);
+  archive_read_support_format_tar(x->a);
+  archive_read_support_format_zip(x->a);
+  if (archive_read_open_fd(x->a, x->archive_fd, READ_BLOCK) != ARCHIVE_OK)
+    return archive_failed(x, NULL, error);
+  return TRUE;
+}
+
+static gboolean read_entries(Extractor *x, GError **error)
+{
+  g_autofree char *last = NULL;
+  for (;;) {
+    struct archive_entry *entry;
+    int r = archive_read_next_header(x->a, &entry);
+    if (r == ARCHIVE_EOF)
+      break;
+    if (r < ARCHIVE_WARN)
+      return archive_failed(x, last, error);
+    if (r == ARCHIVE_WARN)
+      g_debug("%s archive: %s: %s", x->o->component, entry_name(entry), archive_error_string(x->a));
+    if (++x->n_entries > x->max_entries)
+      return cup_extract_refuse(error, x->o->component, entry_name(entry),
+                                "is past the cap of %u entries", x->max_entries);
+    if (!check_cancelled(x, error) || !handle_entry(x, entry, error))
+      return FALSE;
+    g_free(last);
+    last = g_strdup(entry_name(entry));
+    report(x, CUP_PROGRESS_RUNNING, FALSE);
+  }
+  if (x->n_entries == 0)
+    return archive_failed(x, NULL, error);
+  return TRUE;
+}
+
+/* Removes what this call wrote, newest first (children before their directories). */
+static void remove_created(Extractor *x)
+{
+  for (guint i = x->created->len; i-- > 0;) {
+    const Created *c = &g_array_index(x->created, Created, i);
+    if (unlinkat(x->stage_fd, c->path, c->dir ? AT_REMOVEDIR : 0) != 0)
+      g_info("could not remove %s/%s: %s", x->o->staging, c->path, g_strerror(errno));
+  }
+}
+
+static void created_clear(gpointer data)
+{
+  g_free(((Created *)data)->path);
+}
+
+static gboolean extractor_init(Extractor *x, const CupExtractOptions *o, GCancellable *cancellable,
+                               GError **error)
+{
+  memset(x, 0, sizeof *x);
+  x->o = o;
+  x->cancellable = cancellable;
+  x->archive_fd = x->stage_fd = -1;
+  x->seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  x->created = g_array_new(FALSE, FALSE, sizeof(Created));
+  g_array_set_clear_func(x->created, created_clear);
+  x->entries = g_ptr_array_new_with_free_func((GDestroyNotify)cup_extract_entry_free);
+  x->sha = cup_sha256_new();
+  x->archive_size = o->archive_size;
+  x->max_entries = o->max_entries ? o->max_entries : CUP_EXTRACT_MAX_ENTRIES;
+  if (!cup_extract_layout_init(&x->layout, o, error))
+    return FALSE;
+  x->stage_fd = g_open(o->staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  if (x->stage_fd < 0) {
+    int saved = errno;
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot open the staging directory %s: %s",
+                o->staging, g_strerror(saved));
+    return FALSE;
+  }
+  if (!open_archive(x, error))
+    return FALSE;
+  x->max_bytes = o->max_bytes;
+  if (x->max_bytes == 0)
+    x->max_bytes = MAX(CUP_EXTRACT_MIN_BYTES, x->archive_size * CUP_EXTRACT_BYTES_RATIO);
+  return TRUE;
+}
+
+static void extractor_clear(Extractor *x)
+{
+  if (x->parent != NULL)
+    close(x->parent_fd);
+  g_free(x->parent);
+  if (x->a != NULL)
+    archive_read_free(x->a);
+  if (x->archive_fd >= 0)
+    close(x->archive_fd);
+  if (x->stage_fd >= 0)
+    close(x->stage_fd);
+  g_hash_table_unref(x->seen);
+  g_array_unref(x->created);
+  g_ptr_array_unref(x->entries);
+  cup_sha256_free(x->sha);
+  cup_extract_layout_clear(&x->layout);
+}
+
+gboolean cup_extract_archive(const CupExtractOptions *o, GPtrArray *entries_out,
+                             GCancellable *cancellable, GError **error)
+{
+  g_return_val_if_fail(o != NULL && o->archive != NULL && o->component != NULL, FALSE);
+  g_return_val_if_fail(o->staging != NULL && entries_out != NULL, FALSE);
+  Extractor x;
+  g_autoptr(GError) local = NULL;
+  gboolean ok = extractor_init(&x, o, cancellable, &local) && read_entries(&x, &local);
+  if (x.a != NULL)
+    report(&x, ok ? CUP_PROGRESS_DONE : CUP_PROGRESS_FAILED, TRUE);
+  if (ok) {
+    g_ptr_array_extend_and_steal(entries_out, g_steal_pointer(&x.entries));
+    x.entries = g_ptr_array_new();
+  } else if (x.stage_fd >= 0) {
+    remove_created(&x);
+  }
+  extractor_clear(&x);
+  if (!ok)
+    g_propagate_error(error, g_steal_pointer(&local));
+  return ok;
+}

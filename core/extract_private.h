@@ -1,0 +1,56 @@
+/* extract_private.h - the pure half of core/extract: checks of entry names and symlink targets,
+ * and the mapping of archive paths onto the toolkit tree (extract_checks.c), shared with the
+ * writer (extract.c). */
+#pragma once
+
+#include "core/extract.h"
+
+G_BEGIN_DECLS
+
+/* How one archive maps onto the tree; filled by cup_extract_layout_init, completed by the
+ * first entry (the top directory). */
+typedef struct {
+  const char *component;
+  char *platform; /* from the options, else from the top directory once it is seen */
+  char *top;      /* "<component>-<platform>-<version>-archive", once seen */
+  gboolean windows;
+  char *lib_dir;
+  char *include_dir;
+  char *doc_dir; /* share/doc/cudaup/<component> */
+  guint max_depth;
+} CupExtractLayout;
+
+/**
+ * cup_extract_layout_init: fill @layout from @o. Errors: CUP_ERROR_USAGE when @o->lib_dir or
+ * @o->include_dir is not a plain relative path inside the tree.
+ */
+gboolean cup_extract_layout_init(CupExtractLayout *layout, const CupExtractOptions *o,
+                                 GError **error);
+
+void cup_extract_layout_clear(CupExtractLayout *layout);
+
+/**
+ * cup_extract_map: check the archive entry name @name (a directory when @is_dir) and return its
+ * path in the tree (newly allocated, '/'-separated, never empty), or NULL with *@is_top set for
+ * the top directory itself. Errors: CUP_ERROR_INTEGRITY as cup_extract_refuse.
+ */
+char *cup_extract_map(CupExtractLayout *layout, const char *name, gboolean is_dir, gboolean *is_top,
+                      GError **error);
+
+/**
+ * cup_extract_check_link: the symlink at @path in the tree (named @name in the archive) may
+ * point at @target: relative, `..` only leading, and lexically inside the tree from the
+ * link's directory. Errors: CUP_ERROR_INTEGRITY.
+ */
+gboolean cup_extract_check_link(const CupExtractLayout *layout, const char *name, const char *path,
+                                const char *target, GError **error);
+
+/**
+ * cup_extract_refuse: set CUP_ERROR_INTEGRITY "COMPONENT archive: entry 'NAME' WHY; the archive
+ * is refused and nothing was written" (NAME escaped when it holds control characters). Always
+ * returns FALSE.
+ */
+gboolean cup_extract_refuse(GError **error, const char *component, const char *name,
+                            const char *format, ...) G_GNUC_PRINTF(4, 5);
+
+G_END_DECLS

@@ -1,0 +1,1053 @@
+/* test_extract.c - core/extract on real archives: the mirror's cuda_cudart, cuda_nvcc and cuDNN
+ * archives (.tar.xz and .zip, built from the machine's CUDA tree) land in the toolkit layout
+ * with their hashes, modes and symlink chains; hostile archives written here with libarchive
+ * are refused naming the entry and leave the staging directory as it was. */
+#define _GNU_SOURCE
+#include "core/error.h"
+#include "core/extract.h"
+#include "tests/support/mirror.h"
+#include "tests/testutil.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#define KIB 1024
+#define MIB (1024 * 1024)
+#define SKIP_STATUS 77
+#define TOP "cudnn-linux-x86_64-9.13.0.50_cuda13-archive"
+#define REFUSED "the archive is refused and nothing was written"
+
+static CupTestMirror *mirror; /* built once, in main */
+
+/* ---- helpers ---- */
+
+static char *make_staging(char **root)
+{
+  *root = cup_test_make_root();
+  char *staging = g_build_filename(*root, "stage", NULL);
+  g_assert_cmpint(g_mkdir(staging, 0755), ==, 0);
+  return staging;
+}
+
+static GPtrArray *new_entries(void)
+{
+  return g_ptr_array_new_with_free_func((GDestroyNotify)cup_extract_entry_free);
+}
+
+static gboolean extract(const CupExtractOptions *o, GPtrArray *entries, GError **error)
+{
+  return cup_extract_archive(o, entries, NULL, error);
+}
+
+static const CupTestArchive *archive_of(const char *component, const char *platform)
+{
+  const CupTestArchive *ar = cup_test_mirror_find(mirror, component, platform);
+  g_assert_nonnull(ar);
+  return ar;
+}
+
+static char *sha_of_file(const char *path)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+  return g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)data, len);
+}
+
+/* Every path below @dir (relative, sorted), "d " / "f " / "l " prefixed; NULL-safe. */
+static void walk(const char *dir, const char *rel, GPtrArray *out)
+{
+  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+  const char *name;
+  while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    g_autofree char *r = *rel ? g_strconcat(rel, "/", name, NULL) : g_strdup(name);
+    struct stat st;
+    g_assert_cmpint(lstat(path, &st), ==, 0);
+    char kind = S_ISDIR(st.st_mode) ? 'd' : S_ISLNK(st.st_mode) ? 'l' : 'f';
+    g_ptr_array_add(out, g_strdup_printf("%c %s", kind, r));
+    if (kind == 'd')
+      walk(path, r, out);
+  }
+}
+
+static gint compare_strings(gconstpointer a, gconstpointer b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *tree_listing(const char *dir)
+{
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
+  walk(dir, "", out);
+  g_ptr_array_sort(out, compare_strings);
+  g_ptr_array_add(out, NULL);
+  return g_strjoinv("\n", (char **)out->pdata);
+}
+
+static char *entries_listing(GPtrArray *entries)
+{
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; i < entries->len; i++) {
+    const CupExtractEntry *e = g_ptr_array_index(entries, i);
+    char kind = e->type == CUP_EXTRACT_DIR ? 'd' : e->type == CUP_EXTRACT_SYMLINK ? 'l' : 'f';
+    g_ptr_array_add(out, g_strdup_printf("%c %s", kind, e->path));
+  }
+  g_ptr_array_sort(out, compare_strings);
+  g_ptr_array_add(out, NULL);
+  return g_strjoinv("\n", (char **)out->pdata);
+}
+
+static void assert_empty(const char *dir)
+{
+  g_autofree char *listing = tree_listing(dir);
+  g_assert_cmpstr(listing, ==, "");
+}
+
+static const CupExtractEntry *find_entry(GPtrArray *entries, const char *path)
+{
+  for (guint i = 0; i < entries->len; i++) {
+    const CupExtractEntry *e = g_ptr_array_index(entries, i);
+    if (strcmp(e->path, path) == 0)
+      return e;
+  }
+  return NULL;
+}
+
+/* ---- what the archive holds, read independently ---- */
+
+typedef struct {
+  char *path; /* expected place in the tree */
+  char kind;  /* 'f' or 'l' */
+  char *sha256;
+  char *link;
+  guint32 mode;
+} Expected;
+
+static void expected_free(gpointer data)
+{
+  Expected *e = data;
+  g_free(e->path);
+  g_free(e->sha256);
+  g_free(e->link);
+  g_free(e);
+}
+
+/* NVIDIA's layout mapped as extract.h documents it, written out separately. */
+static char *expected_path(const char *rel, const char *component, gboolean windows,
+                           const char *lib_dir, const char *include_dir)
+{
+  if (strchr(rel, '/') == NULL)
+    return g_strdup_printf("share/doc/cudaup/%s/%s", component, rel);
+  if (windows && g_str_has_prefix(rel, "lib/x64/"))
+    return g_strconcat(lib_dir, rel + strlen("lib/x64"), NULL);
+  if (!windows && g_str_has_prefix(rel, "lib/"))
+    return g_strconcat(lib_dir, rel + strlen("lib"), NULL);
+  if (g_str_has_prefix(rel, "include/"))
+    return g_strconcat(include_dir, rel + strlen("include"), NULL);
+  return g_strdup(rel);
+}
+
+static char *entry_sha(struct archive *a)
+{
+  g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+  char buf[64 * KIB];
+  la_ssize_t n;
+  while ((n = archive_read_data(a, buf, sizeof buf)) > 0)
+    g_checksum_update(sum, (const guchar *)buf, n);
+  g_assert_cmpint(n, ==, 0);
+  return g_strdup(g_checksum_get_string(sum));
+}
+
+static GPtrArray *read_expected(const char *file, const char *component, gboolean windows,
+                                const char *lib_dir, const char *include_dir)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func(expected_free);
+  struct archive *a = archive_read_new();
+  archive_read_support_filter_all(a);
+  archive_read_support_format_all(a);
+  g_assert_cmpint(archive_read_open_filename(a, file, 64 * KIB), ==, ARCHIVE_OK);
+  struct archive_entry *entry;
+  while (archive_read_next_header(a, &entry) == ARCHIVE_OK) {
+    if (archive_entry_filetype(entry) == AE_IFDIR)
+      continue;
+    const char *rel = strchr(archive_entry_pathname(entry), '/') + 1;
+    Expected *e = g_new0(Expected, 1);
+    e->path = expected_path(rel, component, windows, lib_dir, include_dir);
+    e->kind = archive_entry_filetype(entry) == AE_IFLNK ? 'l' : 'f';
+    e->link = g_strdup(archive_entry_symlink(entry));
+    e->mode = (archive_entry_perm(entry) & 0111) ? 0755 : 0644;
+    if (e->kind == 'f')
+      e->sha256 = entry_sha(a);
+    g_ptr_array_add(out, e);
+  }
+  archive_read_free(a);
+  g_assert_cmpuint(out->len, >, 0);
+  return out;
+}
+
+/* The staged files are exactly the archive's, at their mapped places, with its bytes and
+ * modes; the returned entries describe them; every directory is 0755. */
+static void assert_matches(const char *staging, GPtrArray *entries, GPtrArray *expected)
+{
+  guint files = 0;
+  for (guint i = 0; i < expected->len; i++) {
+    const Expected *x = g_ptr_array_index(expected, i);
+    const CupExtractEntry *e = find_entry(entries, x->path);
+    g_assert_nonnull(e);
+    g_autofree char *path = g_build_filename(staging, x->path, NULL);
+    struct stat st;
+    g_assert_cmpint(lstat(path, &st), ==, 0);
+    if (x->kind == 'l') {
+      g_autofree char *target = g_file_read_link(path, NULL);
+      g_assert_cmpint(e->type, ==, CUP_EXTRACT_SYMLINK);
+      g_assert_cmpstr(target, ==, x->link);
+      g_assert_cmpstr(e->link_target, ==, x->link);
+      continue;
+    }
+    files++;
+    g_assert_cmpint(e->type, ==, CUP_EXTRACT_FILE);
+    g_assert_true(S_ISREG(st.st_mode));
+    g_assert_cmpuint(st.st_mode & 07777, ==, x->mode);
+    g_assert_cmpuint(e->mode, ==, x->mode);
+    g_assert_cmpuint(e->size, ==, (guint64)st.st_size);
+    g_autofree char *sha = sha_of_file(path);
+    g_assert_cmpstr(sha, ==, x->sha256);
+    g_assert_cmpstr(e->sha256, ==, x->sha256);
+  }
+  for (guint i = 0; i < entries->len; i++) {
+    const CupExtractEntry *e = g_ptr_array_index(entries, i);
+    g_autofree char *path = g_build_filename(staging, e->path, NULL);
+    struct stat st;
+    g_assert_cmpint(lstat(path, &st), ==, 0);
+    if (e->type == CUP_EXTRACT_DIR)
+      g_assert_cmpuint(st.st_mode & 07777, ==, 0755);
+  }
+  g_assert_cmpuint(files, >, 0);
+}
+
+/* Extracts @component for @platform into a fresh staging directory and checks it against the
+ * archive. Returns the staging directory; *@root is removed by the caller. */
+static char *extract_and_match(const char *component, const char *platform, const char *lib_dir,
+                               const char *include_dir, GPtrArray *entries, char **root)
+{
+  const CupTestArchive *ar = archive_of(component, platform);
+  char *staging = make_staging(root);
+  CupExtractOptions o = {.archive = ar->file,
+                         .component = component,
+                         .staging = staging,
+                         .lib_dir = lib_dir,
+                         .include_dir = include_dir,
+                         .archive_size = ar->size};
+  g_autoptr(GError) error = NULL;
+  g_assert_true(extract(&o, entries, &error));
+  g_assert_no_error(error);
+  gboolean windows = g_str_has_prefix(platform, "windows");
+  g_autoptr(GPtrArray) expected = read_expected(ar->file, component, windows,
+                                                lib_dir   ? lib_dir
+                                                : windows ? "lib/x64"
+                                                          : "lib64",
+                                                include_dir ? include_dir : "include");
+  assert_matches(staging, entries, expected);
+  g_autofree char *on_disk = tree_listing(staging);
+  g_autofree char *listed = entries_listing(entries);
+  g_assert_cmpstr(on_disk, ==, listed);
+  return staging;
+}
+
+/* ---- the mirror's archives ---- */
+
+/* The symlink at @staging/@path resolves, link by link, inside @staging to a regular file. */
+static void assert_chain_inside(const char *staging, const char *path, const char *final)
+{
+  g_autofree char *link = g_build_filename(staging, path, NULL);
+  g_autofree char *real = realpath(link, NULL);
+  g_autofree char *real_staging = realpath(staging, NULL);
+  g_assert_nonnull(real);
+  g_autofree char *prefix = g_strconcat(real_staging, "/", NULL);
+  g_assert_true(g_str_has_prefix(real, prefix));
+  g_assert_cmpstr(real + strlen(prefix), ==, final);
+  g_assert_true(g_file_test(real, G_FILE_TEST_IS_REGULAR));
+}
+
+static void test_cudnn_linux(void)
+{
+  g_autoptr(GPtrArray) entries = new_entries();
+  g_autofree char *root = NULL;
+  g_autofree char *staging = extract_and_match("cudnn", "linux-x86_64", NULL, NULL, entries, &root);
+  /* libcudnn.so -> libcudnn.so.9 -> libcudnn.so.9.13.0, all in lib64. */
+  const CupExtractEntry *so = find_entry(entries, "lib64/libcudnn.so");
+  g_assert_nonnull(so);
+  g_assert_cmpstr(so->link_target, ==, "libcudnn.so.9");
+  const CupExtractEntry *major = find_entry(entries, "lib64/libcudnn.so.9");
+  g_assert_nonnull(major);
+  g_assert_cmpstr(major->link_target, ==, "libcudnn.so.9.13.0");
+  assert_chain_inside(staging, "lib64/libcudnn.so", "lib64/libcudnn.so.9.13.0");
+  g_assert_nonnull(find_entry(entries, "include/cudnn.h"));
+  g_assert_nonnull(find_entry(entries, "share/doc/cudaup/cudnn/LICENSE"));
+  g_assert_null(find_entry(entries, "LICENSE"));
+  /* Parents come before their children. */
+  g_assert_cmpint(((CupExtractEntry *)g_ptr_array_index(entries, 0))->type, ==, CUP_EXTRACT_DIR);
+  cup_test_remove_tree(root);
+}
+
+/* A tree made by NVIDIA's runfile: lib64 -> targets/x86_64-linux/lib, include likewise. */
+static void test_cudnn_targets_layout(void)
+{
+  g_autoptr(GPtrArray) entries = new_entries();
+  g_autofree char *root = NULL;
+  g_autofree char *staging = extract_and_match("cudnn", "linux-x86_64", "targets/x86_64-linux/lib",
+                                               "targets/x86_64-linux/include", entries, &root);
+  assert_chain_inside(staging, "targets/x86_64-linux/lib/libcudnn.so",
+                      "targets/x86_64-linux/lib/libcudnn.so.9.13.0");
+  g_assert_nonnull(find_entry(entries, "targets/x86_64-linux/include/cudnn.h"));
+  g_assert_null(find_entry(entries, "lib64"));
+  cup_test_remove_tree(root);
+}
+
+static void test_cudnn_windows(void)
+{
+  g_autoptr(GPtrArray) entries = new_entries();
+  g_autofree char *root = NULL;
+  g_autofree char *staging =
+      extract_and_match("cudnn", "windows-x86_64", NULL, NULL, entries, &root);
+  g_assert_nonnull(find_entry(entries, "lib/x64/libcudnn.so.9.13.0"));
+  g_assert_nonnull(find_entry(entries, "bin/libcudnn.so.9.13.0"));
+  g_assert_nonnull(find_entry(entries, "include/cudnn_version.h"));
+  g_assert_nonnull(find_entry(entries, "share/doc/cudaup/cudnn/LICENSE"));
+  cup_test_remove_tree(root);
+}
+
+static void test_cuda_components(void)
+{
+  const char *platforms[] = {"linux-x86_64", "windows-x86_64"};
+  for (gsize p = 0; p < G_N_ELEMENTS(platforms); p++) {
+    for (int c = 0; c < 2; c++) {
+      const char *component = c ? "cuda_nvcc" : "cuda_cudart";
+      g_autoptr(GPtrArray) entries = new_entries();
+      g_autofree char *root = NULL;
+      g_autofree char *staging =
+          extract_and_match(component, platforms[p], NULL, NULL, entries, &root);
+      g_autofree char *license = g_strdup_printf("share/doc/cudaup/%s/LICENSE", component);
+      g_assert_nonnull(find_entry(entries, license));
+      cup_test_remove_tree(root);
+    }
+  }
+}
+
+/* nvcc stays executable; cudart's chain lands in lib64. */
+static void test_nvcc_modes(void)
+{
+  g_autoptr(GPtrArray) entries = new_entries();
+  g_autofree char *root = NULL;
+  g_autofree char *staging =
+      extract_and_match("cuda_nvcc", "linux-x86_64", NULL, NULL, entries, &root);
+  const CupExtractEntry *nvcc = find_entry(entries, "bin/nvcc");
+  g_assert_nonnull(nvcc);
+  g_assert_cmpuint(nvcc->mode, ==, 0755);
+  g_autofree char *path = g_build_filename(staging, "bin/nvcc", NULL);
+  g_assert_true(g_file_test(path, G_FILE_TEST_IS_EXECUTABLE));
+  g_assert_cmpuint(find_entry(entries, "bin/nvcc.profile")->mode, ==, 0644);
+  cup_test_remove_tree(root);
+}
+
+/* Three components into one staging directory: shared directories, separate licences; the
+ * same archive a second time is refused and leaves the first one's files as they were. */
+static void test_shared_staging(void)
+{
+  g_autofree char *root = NULL;
+  g_autofree char *staging = make_staging(&root);
+  const char *components[] = {"cuda_cudart", "cuda_nvcc", "cudnn"};
+  for (gsize i = 0; i < G_N_ELEMENTS(components); i++) {
+    const CupTestArchive *ar = archive_of(components[i], "linux-x86_64");
+    CupExtractOptions o = {.archive = ar->file, .component = components[i], .staging = staging};
+    g_autoptr(GPtrArray) entries = new_entries();
+    g_autoptr(GError) error = NULL;
+    g_assert_true(extract(&o, entries, &error));
+    g_assert_no_error(error);
+    g_autofree char *license =
+        g_strdup_printf("%s/share/doc/cudaup/%s/LICENSE", staging, components[i]);
+    g_assert_true(g_file_test(license, G_FILE_TEST_IS_REGULAR));
+  }
+  g_autofree char *before = tree_listing(staging);
+  const CupTestArchive *ar = archive_of("cudnn", "linux-x86_64");
+  CupExtractOptions o = {.archive = ar->file, .component = "cudnn", .staging = staging};
+  g_autoptr(GPtrArray) entries = new_entries();
+  g_autoptr(GError) error = NULL;
+  g_assert_false(extract(&o, entries, &error));
+  g_assert_error(error, CUP_ERROR, CUP_ERROR_INTEGRITY);
+  g_assert_nonnull(strstr(error->message, "already in the staging directory"));
+  g_assert_cmpuint(entries->len, ==, 0);
+  g_autofree char *after = tree_listing(staging);
+  g_assert_cmpstr(after, ==, before);
+  g_autofree char *header = g_build_filename(staging, "include/cudnn.h", NULL);
+  g_assert_true(g_file_test(header, G_FILE_TEST_IS_REGULAR));
+  cup_test_remove_tree(root);
+}
+
+/* A umask of 077 does not make a system toolkit unreadable to its users. */
+static void test_modes_despite_umask(void)
+{
+  mode_t old = umask(077);
+  g_autoptr(GPtrArray) entries = new_entries();
+  g_autofree char *root = NULL;
+  g_autofree char *staging =
+      extract_and_match("cuda_cudart", "linux-x86_64", NULL, NULL, entries, &root);
+  umask(old);
+  g_autofree char *header = g_build_filename(staging, "include/cuda_runtime.h", NULL);
+  struct stat st;
+  g_assert_cmpint(stat(header, &st), ==, 0);
+  g_assert_cmpuint(st.st_mode & 0777, ==, 0644);
+  cup_test_remove_tree(root);
+}
+
+/* ---- hostile archives ---- */
+
+typedef enum { FMT_TAR_XZ, FMT_ZIP, FMT_TAR } Format;
+
+typedef struct {
+  const char *name; /* below TOP/, or as it is when raw */
+  gboolean raw;
+  int type; /* AE_IFREG (0 means that too), AE_IFDIR, AE_IFLNK, AE_IFCHR, AE_IFIFO */
+  int perm;
+  const char *link;     /* symlink target */
+  const char *hardlink; /* below TOP/ */
+  guint64 zeros;        /* a file of this many zero bytes, else a line of text */
+} Spec;
+
+/* What every hostile archive holds before its bad entry, so that a refusal has to clean up. */
+static const Spec good[] = {
+    {.name = "", .type = AE_IFDIR},
+    {.name = "include/cudnn.h"},
+    {.name = "lib/libcudnn.so.9.13.0", .perm = 0755},
+    {.name = "lib/libcudnn.so.9", .type = AE_IFLNK, .link = "libcudnn.so.9.13.0"},
+    {.name = "LICENSE"},
+};
+
+static void write_spec(struct archive *a, const Spec *s)
+{
+  struct archive_entry *e = archive_entry_new();
+  g_autofree char *name = s->raw ? g_strdup(s->name) : g_strconcat(TOP "/", s->name, NULL);
+  g_autofree char *text = g_strdup_printf("%s\n", name);
+  gint64 size = s->zeros ? (gint64)s->zeros : (gint64)strlen(text);
+  int type = s->type ? s->type : (int)AE_IFREG;
+  archive_entry_set_pathname(e, name);
+  archive_entry_set_filetype(e, (unsigned)type);
+  archive_entry_set_perm(e, s->perm ? s->perm : type == AE_IFDIR ? 0755 : 0644);
+  archive_entry_set_mtime(e, 1700000000, 0);
+  if (type == AE_IFLNK)
+    archive_entry_set_symlink(e, s->link);
+  if (type == AE_IFCHR)
+    archive_entry_set_rdev(e, makedev(1, 3));
+  if (s->hardlink != NULL) {
+    g_autofree char *target = g_strconcat(TOP "/", s->hardlink, NULL);
+    archive_entry_set_hardlink(e, target);
+    size = 0;
+  }
+  gboolean data = type == AE_IFREG && s->hardlink == NULL;
+  archive_entry_set_size(e, data ? size : 0);
+  g_assert_cmpint(archive_write_header(a, e), ==, ARCHIVE_OK);
+  archive_entry_free(e);
+  if (data && s->zeros == 0)
+    g_assert_cmpint(archive_write_data(a, text, strlen(text)), ==, (la_ssize_t)strlen(text));
+  static const char zeros[64 * KIB];
+  for (guint64 left = s->zeros; data && left > 0; left -= MIN(left, sizeof zeros))
+    g_assert_cmpint(archive_write_data(a, zeros, MIN(left, sizeof zeros)), >, 0);
+}
+
+/* Writes @file holding the good entries (unless @bare) and then @n entries of @bad. */
+static void write_archive(const char *file, Format fmt, gboolean bare, const Spec *bad, gsize n)
+{
+  struct archive *a = archive_write_new();
+  if (fmt == FMT_ZIP) {
+    g_assert_cmpint(archive_write_set_format_zip(a), ==, ARCHIVE_OK);
+  } else {
+    g_assert_cmpint(archive_write_set_format_pax_restricted(a), ==, ARCHIVE_OK);
+    if (fmt == FMT_TAR_XZ) {
+      g_assert_cmpint(archive_write_add_filter_xz(a), ==, ARCHIVE_OK);
+      archive_write_set_filter_option(a, "xz", "compression-level", "0");
+    }
+  }
+  g_assert_cmpint(archive_write_open_filename(a, file), ==, ARCHIVE_OK);
+  for (gsize i = 0; !bare && i < G_N_ELEMENTS(good); i++)
+    write_spec(a, &good[i]);
+  for (gsize i = 0; i < n; i++)
+    write_spec(a, &bad[i]);
+  g_assert_cmpint(archive_write_close(a), ==, ARCHIVE_OK);
+  archive_write_free(a);
+}
+
+typedef struct {
+  const char *test;
+  Format fmt;
+  Spec bad[3];
+  gboolean bare;     /* no good entries first */
+  guint max_entries; /* 0: default */
+  guint64 max_bytes; /* 0: default */
+  const char *entry; /* named in the message */
+  const char *why;   /* ... with this phrase */
+} Hostile;
+
+#define DEEP "a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t/u/v/w/x/y/z/a/b/c/d/e/f/g/h"
+
+static const Hostile hostile[] = {
+    {"zip-slip",
+     FMT_TAR_XZ,
+     {{.name = "../x", .raw = TRUE}},
+     .entry = "../x",
+     .why = "leaves the toolkit tree"},
+    {"zip-slip-below-top",
+     FMT_ZIP,
+     {{.name = "lib/../../../etc/passwd"}},
+     .entry = TOP "/lib/../../../etc/passwd",
+     .why = "leaves the toolkit tree"},
+    {"dotdot-inside",
+     FMT_TAR_XZ,
+     {{.name = "lib/../include/x.h"}},
+     .entry = TOP "/lib/../include/x.h",
+     .why = "has a '..' path component"},
+    {"absolute",
+     FMT_TAR_XZ,
+     {{.name = "/etc/x", .raw = TRUE}},
+     .entry = "/etc/x",
+     .why = "is an absolute path"},
+    {"zip-drive",
+     FMT_ZIP,
+     {{.name = "C:\\x", .raw = TRUE}},
+     .entry = "C:/x",
+     .why = "is a path with a drive letter"},
+    {"zip-unc",
+     FMT_ZIP,
+     {{.name = "\\\\server\\x", .raw = TRUE}},
+     .entry = "//server/x",
+     .why = "is an absolute path"},
+    {"zip-backslash",
+     FMT_ZIP,
+     {{.name = TOP "\\lib\\\xc3\xa9\\x", .raw = TRUE}},
+     .entry = TOP "\\lib\\\xc3\xa9\\x",
+     .why = "is a path with a backslash"},
+    {"zip-stream-name",
+     FMT_ZIP,
+     {{.name = "cudnn-windows-x86_64-9.13.0.50_cuda13-archive/", .raw = TRUE, .type = AE_IFDIR},
+      {.name = "cudnn-windows-x86_64-9.13.0.50_cuda13-archive/bin/x.dll:evil", .raw = TRUE}},
+     .bare = TRUE,
+     .entry = "cudnn-windows-x86_64-9.13.0.50_cuda13-archive/bin/x.dll:evil",
+     .why = "is a path with ':' (a Windows drive or stream name)"},
+    {"symlink-absolute",
+     FMT_TAR_XZ,
+     {{.name = "lib/evil", .type = AE_IFLNK, .link = "/etc"}, {.name = "lib/evil/passwd"}},
+     .entry = TOP "/lib/evil",
+     .why = "is a symlink to '/etc', an absolute path"},
+    {"write-through-symlink",
+     FMT_TAR_XZ,
+     {{.name = "lib/d", .type = AE_IFLNK, .link = "../include"}, {.name = "lib/d/x.h"}},
+     .entry = TOP "/lib/d/x.h",
+     .why = "would be written through the symlink 'lib64/d'"},
+    {"write-below-file",
+     FMT_TAR_XZ,
+     {{.name = "bin/tool"}, {.name = "bin/tool/x"}},
+     .entry = TOP "/bin/tool/x",
+     .why = "would be written through the file 'bin/tool'"},
+    {"symlink-escape",
+     FMT_TAR_XZ,
+     {{.name = "bin/a", .type = AE_IFLNK, .link = "../../.."}},
+     .entry = TOP "/bin/a",
+     .why = "which leaves the toolkit tree from 'bin/a'"},
+    {"symlink-dotdot-after-name",
+     FMT_TAR_XZ,
+     {{.name = "lib/b", .type = AE_IFLNK, .link = "libcudnn.so.9/../../.."}},
+     .entry = TOP "/lib/b",
+     .why = "with a '..' after a directory name"},
+    {"hard-link",
+     FMT_TAR_XZ,
+     {{.name = "lib/hard", .hardlink = "lib/libcudnn.so.9.13.0"}},
+     .entry = TOP "/lib/hard",
+     .why = "is a hard link"},
+    {"char-device",
+     FMT_TAR_XZ,
+     {{.name = "bin/null", .type = AE_IFCHR}},
+     .entry = TOP "/bin/null",
+     .why = "is a character device"},
+    {"fifo",
+     FMT_TAR_XZ,
+     {{.name = "bin/fifo", .type = AE_IFIFO}},
+     .entry = TOP "/bin/fifo",
+     .why = "is a FIFO"},
+    {"setuid",
+     FMT_TAR_XZ,
+     {{.name = "bin/su", .perm = 04755}},
+     .entry = TOP "/bin/su",
+     .why = "has the setuid bit set (mode 4755)"},
+    {"setgid-zip",
+     FMT_ZIP,
+     {{.name = "bin/sg", .perm = 02755}},
+     .entry = TOP "/bin/sg",
+     .why = "has the setgid bit set"},
+    {"too-deep",
+     FMT_TAR_XZ,
+     {{.name = "extras/" DEEP "/x"}},
+     .entry = TOP "/extras/" DEEP "/x",
+     .why = "levels deep in the toolkit tree, more than the cap of 32"},
+    {"too-many",
+     FMT_TAR_XZ,
+     {{.name = "bin/a"}, {.name = "bin/b"}, {.name = "bin/c"}},
+     .max_entries = 6,
+     .entry = TOP "/bin/b",
+     .why = "is past the cap of 6 entries"},
+    {"bomb",
+     FMT_TAR_XZ,
+     {{.name = "lib/zeros", .zeros = 6 * MIB}},
+     .max_bytes = 4 * MIB,
+     .entry = TOP "/lib/zeros",
+     .why = "would unpack past 4.2"},
+    {"bomb-in-sum",
+     FMT_TAR_XZ,
+     {{.name = "lib/z1", .zeros = 2 * MIB},
+      {.name = "lib/z2", .zeros = 2 * MIB},
+      {.name = "lib/z3", .zeros = 2 * MIB}},
+     .max_bytes = 5 * MIB,
+     .entry = TOP "/lib/z3",
+     .why = "would unpack past 5.2"},
+    {"outside-top",
+     FMT_TAR_XZ,
+     {{.name = "other-archive/lib/x", .raw = TRUE}},
+     .entry = "other-archive/lib/x",
+     .why = "is outside the archive's top directory '" TOP "/'"},
+    {"wrong-top",
+     FMT_TAR_XZ,
+     {{.name = "cuda_nvcc-linux-x86_64-13.0.48-archive/bin/x", .raw = TRUE}},
+     .bare = TRUE,
+     .entry = "cuda_nvcc-linux-x86_64-13.0.48-archive/bin/x",
+     .why = "is not below a top directory 'cudnn-<platform>-<version>-archive/'"},
+    {"file-as-top",
+     FMT_TAR_XZ,
+     {{.name = TOP, .raw = TRUE}},
+     .bare = TRUE,
+     .entry = TOP,
+     .why = "is not a directory"},
+    {"same-destination",
+     FMT_TAR_XZ,
+     {{.name = "lib64/libcudnn.so.9", .type = AE_IFLNK, .link = "x"}},
+     .entry = TOP "/lib64/libcudnn.so.9",
+     .why = "maps onto 'lib64/libcudnn.so.9' in the toolkit tree, like an earlier entry"},
+    {"control-character",
+     FMT_TAR_XZ,
+     {{.name = "bin/a\nb"}},
+     .entry = TOP "/bin/a\\nb",
+     .why = "is a path with a control character"},
+};
+
+static gsize n_specs(const Hostile *h)
+{
+  gsize n = 0;
+  while (n < G_N_ELEMENTS(h->bad) && h->bad[n].name != NULL)
+    n++;
+  return n;
+}
+
+static void test_hostile(gconstpointer data)
+{
+  const Hostile *h = data;
+  g_autofree char *root = NULL;
+  g_autofree char *staging = make_staging(&root);
+  g_autofree char *file = g_build_filename(root, h->fmt == FMT_ZIP ? "a.zip" : "a.tar.xz", NULL);
+  write_archive(file, h->fmt, h->bare, h->bad, n_specs(h));
+  CupExtractOptions o = {.archive = file,
+                         .component = "cudnn",
+                         .staging = staging,
+                         .max_entries = h->max_entries,
+                         .max_bytes = h->max_bytes};
+  g_autoptr(GPtrArray) entries = new_entries();
+  g_autoptr(GError) error = NULL;
+  g_assert_false(extract(&o, entries, &error));
+  g_assert_error(error, CUP_ERROR, CUP_ERROR_INTEGRITY);
+  g_autofree char *named = g_strdup_printf("cudnn archive: entry '%s' ", h->entry);
+  if (!g_str_has_prefix(error->message, named) || strstr(error->message, h->why) == NULL ||
+      !g_str_has_suffix(error->message, "; " REFUSED))
+    g_test_fail_printf("%s: unexpected message: %s", h->test, error->message);
+  g_assert_cmpuint(entries->len, ==, 0);
+  assert_empty(staging);
+  cup_test_remove_tree(root);
+}
+
+/* The default byte cap: 70 MiB of zeros pack into a few KiB, far past 32x; the floor of
+ * 64 MiB is what stops them, before any byte is written. */
+static void test_bomb_default_cap(void)
+{
+  g_autofree char *root = NULL;
+  g_autofree char *staging = make_staging(&root);
+  g_autofree char *file = g_build_filename(root, "bomb.tar.xz", NULL);
+  const Spec bomb = {.name = "lib/zeros", .zeros = 70 * MIB};
+  write_archive(file, FMT_TAR_XZ, FALSE, &bomb, 1);
+  CupExtractOptions o = {.archive = file, .component = "cudnn", .staging = staging};
+  g_autoptr(GPtrArray) entries = new_entries();
+  g_autoptr(GError) error = NULL;
+  g_assert_false(extract(&o, entries, &error));
+  g_assert_error(error, CUP_ERROR, CUP_ERROR_INTEGRITY);
+  g_assert_nonnull(strstr(error->message, "entry '" TOP "/lib/zeros' would unpack past 67.1"));
+  assert_empty(staging);
+  cup_test_remove_tree(root);
+}
+
+/* ---- damaged archives ---- */
+
+static char *damaged_copy(const char *root, const char *source, const char *name, gsize keep,
+                          gsize flip_at)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  g_assert_true(g_file_get_contents(source, &data, &len, NULL));
+  if (flip_at > 0)
+    for (gsize i = flip_at; i < MIN(len, flip_at + 4096); i++)
+      data[i] ^= 0x5a;
+  char *file = g_build_filename(root, name, NULL);
+  g_assert_true(g_file_set_contents(file, data, (gssize)MIN(len, keep), NULL));
+  return file;
+}
+
+static void assert_parse_error(const char *root, const char *file, const char *staging,
+                               const char *component)
+{
+  CupExtractOptions o = {.archive = file, .component = component, .staging = staging};
+  g_autoptr(GPtrArray) entries = new_entries();
+  g_autoptr(GError) error = NULL;
+  g_assert_false(extract(&o, entries, &error));
+  g_assert_error(error, CUP_ERROR, CUP_ERROR_PARSE);
+  g_autofree char *named = g_strdup_printf("the %s archive %s is corrupt", component, file);
+  g_assert_true(g_str_has_prefix(error->message, named));
+  g_assert_true(g_str_has_suffix(error->message, "; download it again"));
+  g_assert_cmpuint(entries->len, ==, 0);
+  assert_empty(staging);
+  (void)root;
+}
+
+static void test_damaged(void)
+{
+  g_autofree char *root = NULL;
+  g_autofree char *staging = make_staging(&root);
+  const CupTestArchive *xz = archive_of("cuda_nvcc", "linux-x86_64");
+  const CupTestArchive *zip = archive_of("cuda_cudart", "windows-x86_64");
+  struct {
+    const char *source, *name, *component;
+    gsize keep, flip_at;
+  } cases[] = {
+      {xz->file, "half.tar.xz", "cuda_nvcc", xz->size / 2, 0},
+      {xz->file, "flipped.tar.xz", "cuda_nvcc", xz->size, xz->size / 3},
+      {xz->file, "head.tar.xz", "cuda_nvcc", 100, 0},
+      {zip->file, "half.zip", "cuda_cudart", zip->size / 2, 0},
+      {zip->file, "flipped.zip", "cuda_cudart", zip->size, zip->size / 3},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autofree char *file =
+        damaged_copy(root, cases[i].source, cases[i].name, cases[i].keep, cases[i].flip_at);
+    assert_parse_error(root, file, staging, cases[i].component);
+  }
+  g_autofree char *text = g_build_filename(root, "notes.txt", NULL);
+  g_assert_true(g_file_set_contents(text, "not an archive\n", -1, NULL));
+  assert_parse_error(root, text, staging, "cudnn");
+  g_autofree char *empty = g_build_filename(root, "empty.tar.xz", NULL);
+  g_assert_true(g_file_set_contents(empty, "", 0, NULL));
+  assert_parse_error(root, empty, staging, "cudnn");
+  cup_test_remove_tree(root);
+}
+
+/* ---- options, progress, cancel ---- */
+
+static void test_bad_options(void)
+{
+  g_autofree char *root = NULL;
+  g_autofree char *staging = make_staging(&root);
+  const CupTestArchive *ar = archive_of("cudnn", "linux-x86_64");
+  const char *bad_dirs[] = {"../lib", "/usr/lib", "lib/../..", "", "lib\\x64"};
+  for (gsize i = 0; i < G_N_ELEMENTS(bad_dirs); i++) {
+    CupExtractOptions o = {
+        .archive = ar->file, .component = "cudnn", .staging = staging, .lib_dir = bad_dirs[i]};
+    g_autoptr(GPtrArray) entries = new_entries();
+    g_autoptr(GError) error = NULL;
+    g_assert_false(extract(&o, entries, &error));
+    g_assert_error(error, CUP_ERROR, CUP_ERROR_USAGE);
+    g_assert_nonnull(strstr(error->message, "lib_dir"));
+  }
+  CupExtractOptions o = {.archive = ar->file, .component = "../x", .staging = staging};
+  g_autoptr(GPtrArray) entries = new_entries();
+  g_autoptr(GError) error = NULL;
+  g_assert_false(extract(&o, entries, &error));
+  g_assert_error(error, CUP_ERROR, CUP_ERROR_USAGE);
+  g_clear_error(&error);
+  /* The platform the caller expects must be the archive's. */
+  o.component = "cudnn";
+  o.platform = "linux-sbsa";
+  g_assert_false(extract(&o, entries, &error));
+  g_assert_error(error, CUP_ERROR, CUP_ERROR_INTEGRITY);
+  g_assert_nonnull(strstr(error->message, "'cudnn-linux-sbsa-<version>-archive/'"));
+  g_clear_error(&error);
+  o.platform = NULL;
+  o.archive = "/nonexistent/cudnn.tar.xz";
+  g_assert_false(extract(&o, entries, &error));
+  g_assert_error(error, CUP_ERROR, CUP_ERROR_IO);
+  g_assert_nonnull(strstr(error->message, "/nonexistent/cudnn.tar.xz"));
+  g_clear_error(&error);
+  o.archive = ar->file;
+  o.staging = "/nonexistent/stage";
+  g_assert_false(extract(&o, entries, &error));
+  g_assert_error(error, CUP_ERROR, CUP_ERROR_IO);
+  g_assert_nonnull(strstr(error->message, "/nonexistent/stage"));
+  assert_empty(staging);
+  cup_test_remove_tree(root);
+}
+
+typedef struct {
+  guint events, finals;
+  guint64 last_done, total;
+  gboolean stage_ok, monotonic, done_state;
+  GCancellable *cancel_after_first;
+} Seen;
+
+static void on_progress(const CupProgress *p, gpointer data)
+{
+  Seen *s = data;
+  s->events++;
+  s->stage_ok = s->events == 1 ? g_strcmp0(p->stage, "extract") == 0
+                               : s->stage_ok && g_strcmp0(p->stage, "extract") == 0;
+  s->monotonic = (s->events == 1 || p->done >= s->last_done) && (s->events == 1 || s->monotonic);
+  s->last_done = p->done;
+  s->total = p->total;
+  g_assert_cmpuint(p->n_items, ==, 1);
+  g_assert_cmpstr(p->items[0].name, ==, "cuda_nvcc");
+  if (p->final) {
+    s->finals++;
+    s->done_state = p->items[0].state == CUP_PROGRESS_DONE;
+  }
+  if (s->cancel_after_first != NULL)
+    g_cancellable_cancel(s->cancel_after_first);
+}
+
+static void test_progress(void)
+{
+  g_autofree char *root = NULL;
+  g_autofree char *staging = make_staging(&root);
+  const CupTestArchive *ar = archive_of("cuda_nvcc", "linux-x86_64");
+  Seen seen = {0};
+  CupExtractOptions o = {.archive = ar->file,
+                         .component = "cuda_nvcc",
+                         .staging = staging,
+                         .archive_size = ar->size,
+                         .progress = on_progress,
+                         .progress_data = &seen};
+  g_autoptr(GPtrArray) entries = new_entries();
+  g_autoptr(GError) error = NULL;
+  g_assert_true(extract(&o, entries, &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(seen.events, >=, 1);
+  g_assert_cmpuint(seen.finals, ==, 1);
+  g_assert_true(seen.stage_ok);
+  g_assert_true(seen.monotonic);
+  g_assert_true(seen.done_state);
+  g_assert_cmpuint(seen.total, ==, ar->size);
+  g_assert_cmpuint(seen.last_done, ==, ar->size);
+  cup_test_remove_tree(root);
+}
+
+/* Cancelled at the first progress event, in the middle of the archive: nothing is left. */
+static void test_cancel(void)
+{
+  g_autofree char *root = NULL;
+  g_autofree char *staging = make_staging(&root);
+  const CupTestArchive *ar = archive_of("cuda_nvcc", "linux-x86_64");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new();
+  Seen seen = {.cancel_after_first = cancellable};
+  CupExtractOptions o = {.archive = ar->file,
+                         .component = "cuda_nvcc",
+                         .staging = staging,
+                         .progress = on_progress,
+                         .progress_data = &seen};
+  g_autoptr(GPtrArray) entries = new_entries();
+  g_autoptr(GError) error = NULL;
+  g_assert_false(cup_extract_archive(&o, entries, cancellable, &error));
+  g_assert_error(error, CUP_ERROR, CUP_ERROR_CANCELLED);
+  g_assert_cmpuint(entries->len, ==, 0);
+  g_assert_cmpuint(seen.finals, ==, 1);
+  g_assert_false(seen.done_state);
+  assert_empty(staging);
+  cup_test_remove_tree(root);
+}
+
+/* A sparse entry keeps its holes; its hash is that of the bytes it reads as, and its holes
+ * count against the byte cap. */
+static void write_sparse(const char *file)
+{
+  struct archive *a = archive_write_new();
+  g_assert_cmpint(archive_write_set_format_pax_restricted(a), ==, ARCHIVE_OK);
+  g_assert_cmpint(archive_write_add_filter_xz(a), ==, ARCHIVE_OK);
+  g_assert_cmpint(archive_write_open_filename(a, file), ==, ARCHIVE_OK);
+  for (gsize i = 0; i < G_N_ELEMENTS(good); i++)
+    write_spec(a, &good[i]);
+  struct archive_entry *e = archive_entry_new();
+  archive_entry_set_pathname(e, TOP "/lib/sparse");
+  archive_entry_set_filetype(e, AE_IFREG);
+  archive_entry_set_perm(e, 0644);
+  archive_entry_set_size(e, 3 * MIB);
+  archive_entry_sparse_add_entry(e, MIB, 4 * KIB);
+  archive_entry_sparse_add_entry(e, 3 * MIB, 0);
+  g_assert_cmpint(archive_write_header(a, e), ==, ARCHIVE_OK);
+  archive_entry_free(e);
+  g_autofree char *data = g_malloc0(3 * MIB);
+  memset(data + MIB, 'x', 4 * KIB);
+  g_assert_cmpint(archive_write_data(a, data, 3 * MIB), ==, 3 * MIB);
+  g_assert_cmpint(archive_write_close(a), ==, ARCHIVE_OK);
+  archive_write_free(a);
+}
+
+static void test_sparse(void)
+{
+  g_autofree char *root = NULL;
+  g_autofree char *staging = make_staging(&root);
+  g_autofree char *file = g_build_filename(root, "sparse.tar.xz", NULL);
+  write_sparse(file);
+  CupExtractOptions o = {.archive = file, .component = "cudnn", .staging = staging};
+  g_autoptr(GPtrArray) entries = new_entries();
+  g_autoptr(GError) error = NULL;
+  g_assert_true(extract(&o, entries, &error));
+  g_assert_no_error(error);
+  g_autofree char *data = g_malloc0(3 * MIB);
+  memset(data + MIB, 'x', 4 * KIB);
+  g_autofree char *want = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (guchar *)data, 3 * MIB);
+  const CupExtractEntry *e = find_entry(entries, "lib64/sparse");
+  g_assert_nonnull(e);
+  g_assert_cmpuint(e->size, ==, 3 * MIB);
+  g_assert_cmpstr(e->sha256, ==, want);
+  g_autofree char *path = g_build_filename(staging, "lib64/sparse", NULL);
+  g_autofree char *sha = sha_of_file(path);
+  g_assert_cmpstr(sha, ==, want);
+  /* Under a cap of 2 MiB the 3 MiB it reads as are too many. */
+  cup_test_remove_tree(staging);
+  g_assert_cmpint(g_mkdir(staging, 0755), ==, 0);
+  o.max_bytes = 2 * MIB;
+  g_autoptr(GPtrArray) none = new_entries();
+  g_clear_error(&error);
+  g_assert_false(extract(&o, none, &error));
+  g_assert_error(error, CUP_ERROR, CUP_ERROR_INTEGRITY);
+  g_assert_nonnull(strstr(error->message, "entry '" TOP "/lib/sparse' would unpack past"));
+  assert_empty(staging);
+  cup_test_remove_tree(root);
+}
+
+/* ---- a full disk: a small tmpfs in a mount namespace of our own ---- */
+
+static gboolean write_proc(const char *path, const char *text)
+{
+  return g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_NONE, 0644, NULL);
+}
+
+/* Mount a tmpfs of @size on @dir, seen by this process only (directly as root, else in a user
+ * namespace where we are root). Returns NULL, or why not (newly allocated). */
+static char *mount_tmpfs(const char *dir, const char *size)
+{
+  uid_t uid = geteuid();
+  gid_t gid = getegid();
+  if (!(uid == 0 && unshare(CLONE_NEWNS) == 0)) {
+    if (unshare(CLONE_NEWNS | CLONE_NEWUSER) != 0)
+      return g_strdup_printf("no mount namespace for a tmpfs: unshare: %s", g_strerror(errno));
+    g_autofree char *uid_map = g_strdup_printf("0 %d 1\n", (int)uid);
+    g_autofree char *gid_map = g_strdup_printf("0 %d 1\n", (int)gid);
+    if (!write_proc("/proc/self/setgroups", "deny") || !write_proc("/proc/self/uid_map", uid_map) ||
+        !write_proc("/proc/self/gid_map", gid_map))
+      return g_strdup("no mount namespace for a tmpfs: cannot map our user");
+  }
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+    return g_strdup_printf("cannot make / private for a tmpfs: %s", g_strerror(errno));
+  g_autofree char *options = g_strdup_printf("size=%s", size);
+  if (mount("tmpfs", dir, "tmpfs", 0, options) != 0)
+    return g_strdup_printf("cannot mount a tmpfs: %s", g_strerror(errno));
+  return NULL;
+}
+
+/* nvcc's 30 MB into a 1 MiB file system: the message says the disk is full and how far it got,
+ * and nothing is left on it. */
+static int run_disk_full(const char *dir, const char *archive)
+{
+  char *why = mount_tmpfs(dir, "1m");
+  if (why != NULL) {
+    g_print("%s\n", why);
+    g_free(why);
+    return SKIP_STATUS;
+  }
+  g_autofree char *staging = g_build_filename(dir, "stage", NULL);
+  g_assert_cmpint(g_mkdir(staging, 0755), ==, 0);
+  CupExtractOptions o = {.archive = archive, .component = "cuda_nvcc", .staging = staging};
+  g_autoptr(GPtrArray) entries = new_entries();
+  g_autoptr(GError) error = NULL;
+  g_assert_false(extract(&o, entries, &error));
+  g_assert_error(error, CUP_ERROR, CUP_ERROR_IO);
+  g_autofree char *start = g_strdup_printf("no space left on the disk of %s while writing bin/nvcc "
+                                           "from the cuda_nvcc archive (",
+                                           staging);
+  g_assert_true(g_str_has_prefix(error->message, start));
+  g_assert_true(g_str_has_suffix(error->message, "): free space and try again"));
+  g_assert_cmpuint(entries->len, ==, 0);
+  assert_empty(staging);
+  return 0;
+}
+
+static void test_disk_full(void)
+{
+  const CupTestArchive *ar = archive_of("cuda_nvcc", "linux-x86_64");
+  g_autofree char *root = cup_test_make_root();
+  g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) child =
+      g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, &error,
+                       self, "--disk-full", root, ar->file, NULL);
+  g_assert_no_error(error);
+  g_autofree char *output = NULL;
+  g_assert_true(g_subprocess_communicate_utf8(child, NULL, NULL, &output, NULL, &error));
+  g_assert_no_error(error);
+  g_strchomp(output);
+  if (g_subprocess_get_if_exited(child) && g_subprocess_get_exit_status(child) == SKIP_STATUS)
+    g_test_skip(output);
+  else if (!g_subprocess_get_successful(child))
+    g_test_fail_printf("%s --disk-full failed: %s", self, output);
+  cup_test_remove_tree(root);
+}
+
+int main(int argc, char **argv)
+{
+  if (argc == 4 && strcmp(argv[1], "--disk-full") == 0)
+    return run_disk_full(argv[2], argv[3]);
+  g_test_init(&argc, &argv, NULL);
+  g_autofree char *root = cup_test_make_root();
+  g_autofree char *mirror_root = g_build_filename(root, "mirror", NULL);
+  mirror = cup_test_mirror_build(mirror_root, "13.0.0", "9.13.0");
+  g_test_add_func("/extract/cudnn/linux", test_cudnn_linux);
+  g_test_add_func("/extract/cudnn/targets-layout", test_cudnn_targets_layout);
+  g_test_add_func("/extract/cudnn/windows", test_cudnn_windows);
+  g_test_add_func("/extract/cuda-components", test_cuda_components);
+  g_test_add_func("/extract/nvcc-modes", test_nvcc_modes);
+  g_test_add_func("/extract/shared-staging", test_shared_staging);
+  g_test_add_func("/extract/modes-despite-umask", test_modes_despite_umask);
+  g_test_add_func("/extract/sparse", test_sparse);
+  for (gsize i = 0; i < G_N_ELEMENTS(hostile); i++) {
+    g_autofree char *path = g_strdup_printf("/extract/hostile/%s", hostile[i].test);
+    g_test_add_data_func(path, &hostile[i], test_hostile);
+  }
+  g_test_add_func("/extract/hostile/bomb-default-cap", test_bomb_default_cap);
+  g_test_add_func("/extract/damaged", test_damaged);
+  g_test_add_func("/extract/bad-options", test_bad_options);
+  g_test_add_func("/extract/progress", test_progress);
+  g_test_add_func("/extract/cancel", test_cancel);
+  g_test_add_func("/extract/disk-full", test_disk_full);
+  int status = g_test_run();
+  cup_test_mirror_free(mirror);
+  cup_test_remove_tree(root);
+  return status;
+}
