@@ -6,6 +6,7 @@
 
 #include "core/digest.h"
 #include "core/error.h"
+#include "core/filelock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +20,6 @@
 #define cup_lseek _lseeki64
 #define cup_getpid _getpid
 #else
-#include <sys/file.h>
 #include <unistd.h>
 #define cup_lseek lseek
 #define cup_getpid getpid
@@ -42,8 +42,6 @@ struct CupCache {
   char *archives;
   char *manifests;
 };
-
-typedef enum { LOCK_TAKEN, LOCK_BUSY, LOCK_UNSUPPORTED, LOCK_FAILED } LockResult;
 
 char *cup_cache_default_dir(void)
 {
@@ -166,57 +164,8 @@ char *cup_cache_lookup(CupCache *cache, const char *sha256, guint64 size, GCance
 
 /* ---- locking ---- */
 
-#ifdef G_OS_WIN32
-/* Windows byte-range locks are mandatory, so the lock sits on one byte far past any data:
- * it keeps other writers out without stopping anyone from reading (hashing) the bytes. */
-static LockResult lock_fd(int fd)
-{
-  HANDLE handle = (HANDLE)_get_osfhandle(fd);
-  OVERLAPPED where = {0};
-  where.Offset = 0xFFFFFFFE;
-  where.OffsetHigh = 0x7FFFFFFF;
-  if (LockFileEx(handle, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &where))
-    return LOCK_TAKEN;
-  DWORD code = GetLastError();
-  if (code == ERROR_LOCK_VIOLATION || code == ERROR_IO_PENDING)
-    return LOCK_BUSY;
-  if (code == ERROR_NOT_SUPPORTED || code == ERROR_INVALID_FUNCTION)
-    return LOCK_UNSUPPORTED;
-  errno = EIO;
-  return LOCK_FAILED;
-}
-#else
-/* flock() locks belong to the open file, not the process, so two opens in one process
- * exclude each other too; on NFS, Linux forwards them to the server as byte-range locks
- * (flock(2), "NFS details"), which is what makes a shared cache safe between machines. */
-static LockResult lock_fd(int fd)
-{
-  if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-    return LOCK_TAKEN;
-  if (errno == EWOULDBLOCK || errno == EINTR)
-    return LOCK_BUSY;
-  if (errno == ENOLCK || errno == EOPNOTSUPP || errno == ENOSYS || errno == EINVAL)
-    return LOCK_UNSUPPORTED;
-  return LOCK_FAILED;
-}
-#endif
-
 /* Whether the locked @fd is still the file named @path: another process may have removed
  * the name (a finished download cleaning up) between our open() and our lock. */
-static gboolean still_linked(int fd, const char *path)
-{
-#ifdef G_OS_WIN32
-  /* A file open without FILE_SHARE_DELETE cannot be removed on Windows. */
-  (void)fd;
-  (void)path;
-  return TRUE;
-#else
-  struct stat by_fd, by_name;
-  if (fstat(fd, &by_fd) != 0 || stat(path, &by_name) != 0)
-    return FALSE;
-  return by_fd.st_dev == by_name.st_dev && by_fd.st_ino == by_name.st_ino;
-#endif
-}
 
 static int open_part_file(const char *path, int flags, GError **error)
 {
@@ -240,17 +189,17 @@ static int open_locked(const char *path, gboolean allow_unlocked, gboolean *busy
     int fd = open_part_file(path, O_CREAT, error);
     if (fd < 0)
       return -1;
-    LockResult result = lock_fd(fd);
+    CupLockResult result = cup_file_try_lock(fd);
     int saved = errno;
-    if ((result == LOCK_TAKEN && still_linked(fd, path)) ||
-        (result == LOCK_UNSUPPORTED && allow_unlocked))
+    if ((result == CUP_LOCK_TAKEN && cup_file_still_linked(fd, path)) ||
+        (result == CUP_LOCK_UNSUPPORTED && allow_unlocked))
       return fd;
     g_close(fd, NULL);
-    if (result == LOCK_FAILED) {
+    if (result == CUP_LOCK_FAILED) {
       g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot lock %s: %s", path, g_strerror(saved));
       return -1;
     }
-    if (result != LOCK_TAKEN) {
+    if (result != CUP_LOCK_TAKEN) {
       *busy = TRUE;
       return -1;
     }
@@ -496,22 +445,6 @@ static gboolean sync_part(CupCachePart *part, GError **error)
   return set_write_error(part->path, errno, error);
 }
 
-/* Make a rename in @dir durable (rename(2) is atomic but only fsync of the directory makes
- * it survive a power cut). Best effort: some file systems refuse to sync a directory. */
-static void sync_dir(const char *dir)
-{
-#ifndef G_OS_WIN32
-  int fd = g_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-  if (fd < 0)
-    return;
-  if (fsync(fd) != 0)
-    g_debug("fsync of %s: %s", dir, g_strerror(errno));
-  g_close(fd, NULL);
-#else
-  (void)dir;
-#endif
-}
-
 /* Windows refuses to rename or delete a file that is open without FILE_SHARE_DELETE, which
  * the C runtime never asks for; elsewhere the file stays open (and locked) until its name
  * is gone, so no other process can take it over in between. */
@@ -533,7 +466,7 @@ static void remove_part_if_idle(const char *path)
   int fd = g_open(path, O_RDWR | O_BINARY | O_CLOEXEC, 0);
   if (fd < 0)
     return;
-  gboolean idle = lock_fd(fd) == LOCK_TAKEN && still_linked(fd, path);
+  gboolean idle = cup_file_try_lock(fd) == CUP_LOCK_TAKEN && cup_file_still_linked(fd, path);
 #ifdef G_OS_WIN32
   g_close(fd, NULL);
   fd = -1;
@@ -583,7 +516,7 @@ char *cup_cache_part_commit(CupCachePart *part, CupCache *cache, const char *sha
                 g_strerror(saved));
     return NULL;
   }
-  sync_dir(cache->archives);
+  cup_file_sync_dir(cache->archives);
   remove_meta(part->path);
   part_free(part);
   remove_stale_parts(cache, sha256);

@@ -115,20 +115,6 @@ void txn_remove_tree(const char *path)
   g_rmdir(path);
 }
 
-void txn_sync_dir(const char *dir)
-{
-#ifndef G_OS_WIN32
-  int fd = g_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-  if (fd < 0)
-    return;
-  if (fsync(fd) != 0)
-    g_debug("fsync of %s: %s", dir, g_strerror(errno));
-  g_close(fd, NULL);
-#else
-  (void)dir;
-#endif
-}
-
 /* The renames of a transaction touch many directories; one syncfs(2) makes all of them (and
  * the staged files' data) durable before the commit line, instead of an fsync per directory. */
 void txn_sync_filesystem(const char *path)

@@ -3,6 +3,8 @@
  * live commit and rollback and the recovery after a crash alike. */
 #include "core/txn_private.h"
 
+#include "core/filelock.h"
+
 #include "core/error.h"
 #include "core/system.h" /* g_autoptr(json_t) */
 
@@ -105,7 +107,7 @@ static gboolean journal_append(CupTxn *txn, GString *lines, GError **error)
   }
   /* The journal's own name must survive a power cut as surely as its lines. */
   if (created)
-    txn_sync_dir(txn->state);
+    cup_file_sync_dir(txn->state);
   txn_crash_point();
   return TRUE;
 }
@@ -128,7 +130,7 @@ static gboolean save_existing(const char *root, const char *path, const char *sa
 static void sync_parent(const char *path)
 {
   g_autofree char *dir = g_path_get_dirname(path);
-  txn_sync_dir(dir);
+  cup_file_sync_dir(dir);
 }
 
 static gboolean make_dir(const char *root, const char *path, guint32 mode, GError **error)
@@ -448,7 +450,7 @@ gboolean txn_journal_settle(const char *root, const char *state, char **message,
   remove_leftovers(state);
   if (g_unlink(path) != 0)
     return txn_io_error(error, errno, root, "remove", path);
-  txn_sync_dir(state);
+  cup_file_sync_dir(state);
   txn_crash_point();
   if (message != NULL)
     *message = describe(root, journal);

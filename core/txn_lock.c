@@ -2,6 +2,7 @@
 #include "core/txn_private.h"
 
 #include "core/error.h"
+#include "core/filelock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +15,6 @@
 #include <windows.h>
 #define cup_getpid _getpid
 #else
-#include <sys/file.h>
 #include <unistd.h>
 #define cup_getpid getpid
 #endif
@@ -28,54 +28,9 @@
 
 #define POLL_MS 50
 
-typedef enum { LOCK_TAKEN, LOCK_BUSY, LOCK_FAILED } LockResult;
-
-#ifdef G_OS_WIN32
-/* Windows byte-range locks are mandatory, so the lock sits on one byte far past the pid: a
- * waiting process can still read who holds it. */
-static LockResult try_lock(int fd)
-{
-  HANDLE handle = (HANDLE)_get_osfhandle(fd);
-  OVERLAPPED where = {0};
-  where.Offset = 0xFFFFFFFE;
-  where.OffsetHigh = 0x7FFFFFFF;
-  if (LockFileEx(handle, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &where))
-    return LOCK_TAKEN;
-  DWORD code = GetLastError();
-  if (code == ERROR_LOCK_VIOLATION || code == ERROR_IO_PENDING)
-    return LOCK_BUSY;
-  errno = EIO;
-  return LOCK_FAILED;
-}
-#else
-/* flock() belongs to the open file and the kernel drops it when the holder dies, however it
- * dies: a kill -9 never leaves a root locked. */
-static LockResult try_lock(int fd)
-{
-  if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-    return LOCK_TAKEN;
-  if (errno == EWOULDBLOCK || errno == EINTR)
-    return LOCK_BUSY;
-  return LOCK_FAILED;
-}
-#endif
-
 /* Whether the locked @fd is still the file named @path: an uninstall that removed the last
  * record deletes the lock file while holding it, and whoever was waiting on it must start
  * over with a new file. */
-static gboolean still_linked(int fd, const char *path)
-{
-#ifdef G_OS_WIN32
-  (void)fd;
-  (void)path;
-  return TRUE;
-#else
-  struct stat by_fd, by_name;
-  if (fstat(fd, &by_fd) != 0 || stat(path, &by_name) != 0)
-    return FALSE;
-  return by_fd.st_dev == by_name.st_dev && by_fd.st_ino == by_name.st_ino;
-#endif
-}
 
 /* The pid the holder wrote into the lock file, or 0 when it cannot be read yet. */
 static int holder_pid(const char *path)
@@ -121,16 +76,16 @@ static int lock_once(const char *root, const char *path, gint64 deadline, GError
     txn_io_error(error, errno, root, "open the lock file", path);
     return -1;
   }
-  LockResult result;
-  while ((result = try_lock(fd)) == LOCK_BUSY && g_get_monotonic_time() < deadline)
+  CupLockResult result;
+  while ((result = cup_file_try_lock(fd)) == CUP_LOCK_BUSY && g_get_monotonic_time() < deadline)
     g_usleep(POLL_MS * 1000);
-  if (result == LOCK_TAKEN && still_linked(fd, path))
+  if (result == CUP_LOCK_TAKEN && cup_file_still_linked(fd, path))
     return fd;
   int saved = errno;
   g_close(fd, NULL);
-  if (result == LOCK_TAKEN)
+  if (result == CUP_LOCK_TAKEN)
     return -2;
-  if (result == LOCK_BUSY)
+  if (result == CUP_LOCK_BUSY)
     locked_error(error, root, path);
   else
     txn_io_error(error, saved, root, "lock", path);

@@ -96,8 +96,6 @@ gboolean txn_io_error(GError **error, int errnum, const char *root, const char *
                       const char *path);
 /* rm -rf @path without following symlinks; errors are ignored (best effort). */
 void txn_remove_tree(const char *path);
-/* Make the directory entry changes in @dir durable (best effort). */
-void txn_sync_dir(const char *dir);
 /* Flush everything written on @path's file system to disk (syncfs on Linux). */
 void txn_sync_filesystem(const char *path);
 /* Write all of @len bytes at the end of @fd and flush them to disk. */
