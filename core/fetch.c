@@ -19,11 +19,11 @@ gboolean cup_fetch_check_mirror(const char *url, gboolean explicit_mirror, GErro
   g_autofree char *scheme = url ? g_uri_parse_scheme(url) : NULL;
   if (scheme && g_ascii_strcasecmp(scheme, "https") == 0 && strlen(url) > strlen("https://"))
     return TRUE;
-  if (scheme && explicit_mirror &&
-      (g_ascii_strcasecmp(scheme, "http") == 0 || g_ascii_strcasecmp(scheme, "file") == 0))
+  gboolean local = scheme && (g_ascii_strcasecmp(scheme, "http") == 0 ||
+                              g_ascii_strcasecmp(scheme, "file") == 0);
+  if (local && explicit_mirror)
     return TRUE;
-  if (scheme && !explicit_mirror &&
-      (g_ascii_strcasecmp(scheme, "http") == 0 || g_ascii_strcasecmp(scheme, "file") == 0)) {
+  if (local) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
                 "mirror %s: http:// and file:// are allowed only for a mirror named with "
                 "--mirror URL",

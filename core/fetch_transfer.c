@@ -86,7 +86,7 @@ static size_t on_header(char *data, size_t size, size_t count, void *user)
 }
 
 /* A 206 must continue exactly where our bytes end ("bytes START-END/TOTAL", RFC 9110 14.4). */
-static TransferAbort check_content_range(const Transfer *t)
+static TransferAbort check_content_range(Transfer *t)
 {
   guint64 start = 0, end = 0, total = 0;
   if (t->content_range == NULL ||
@@ -95,6 +95,7 @@ static TransferAbort check_content_range(const Transfer *t)
              &total) < 2 ||
       start != transfer_bytes(t))
     return ABORT_RANGE;
+  t->announced = total; /* the whole file's size, for the message when it is wrong */
   if (total > t->size || end >= t->size)
     return ABORT_TOO_LARGE;
   return total && total < t->size ? ABORT_WRONG_SIZE : ABORT_NONE;
@@ -118,8 +119,6 @@ static void decide(Transfer *t)
   t->decided = TRUE;
   if (status == 206 && !t->memory) {
     t->abort = check_content_range(t);
-    sscanf(t->content_range ? t->content_range : "", "bytes %*u-%*u/%" G_GUINT64_FORMAT,
-           &t->announced);
     if (t->abort == ABORT_NONE && t->part->etag == NULL && t->part->last_modified == NULL)
       save_validators(t);
     return;

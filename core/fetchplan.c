@@ -62,6 +62,18 @@ static gboolean plan_has_archive(const CupPlan *plan, const char *component)
   return FALSE;
 }
 
+/* The plan chose a CUDA Toolkit / a cuDNN whose redistrib manifest the catalog lacked, so
+ * it lists none of its archives (plan_out.c warns instead). */
+static gboolean lacks_cuda_manifest(const CupPlan *plan)
+{
+  return plan->cuda_required && plan->components->len == 0;
+}
+
+static gboolean lacks_cudnn_manifest(const CupPlan *plan)
+{
+  return plan->cudnn_version && !plan_has_archive(plan, "cudnn");
+}
+
 /* Fetch the first candidate a mirror has. Returns 1, or -1 with @error. */
 static int fetch_one(const CupFetchOptions *o, CupCache *cache, const char *product,
                      const char *label, const char *want, const CupCatalog *cat, GHashTable *pins,
@@ -94,12 +106,12 @@ int cup_fetch_plan_manifests(const CupFetchOptions *options, CupCache *cache, co
                              const CupCatalog *catalog, GHashTable *pins, GError **error)
 {
   int written = 0;
-  if (plan->cuda_required && plan->components->len == 0) {
+  if (lacks_cuda_manifest(plan)) {
     if (fetch_one(options, cache, "cuda", "CUDA", plan->cuda_version, catalog, pins, error) < 0)
       return -1;
     written++;
   }
-  if (plan->cudnn_version && !plan_has_archive(plan, "cudnn")) {
+  if (lacks_cudnn_manifest(plan)) {
     if (fetch_one(options, cache, "cudnn", "cuDNN", plan->cudnn_version, catalog, pins, error) < 0)
       return -1;
     written++;
@@ -110,12 +122,11 @@ int cup_fetch_plan_manifests(const CupFetchOptions *options, CupCache *cache, co
 GPtrArray *cup_fetch_plan_archives(const CupFetchOptions *options, CupCache *cache,
                                    const CupPlan *plan, GError **error)
 {
-  if ((plan->cuda_required && plan->components->len == 0) ||
-      (plan->cudnn_version && !plan_has_archive(plan, "cudnn"))) {
+  if (lacks_cuda_manifest(plan) || lacks_cudnn_manifest(plan)) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_CATALOG,
                 "the plan lists no archives for %s: NVIDIA's redistrib manifest is missing; "
                 "fetch it first (cudaup fetch does) or pass --catalog DIR",
-                plan->components->len == 0 && plan->cuda_required ? "the CUDA Toolkit" : "cuDNN");
+                lacks_cuda_manifest(plan) ? "the CUDA Toolkit" : "cuDNN");
     return NULL;
   }
   g_autofree CupFetchItem *items = g_new0(CupFetchItem, MAX(plan->archives->len, 1));
