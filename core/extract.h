@@ -23,7 +23,9 @@
  * ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS flag refuses. The checks those flags stand for
  * (SECURE_NODOTDOT, SECURE_SYMLINKS, SECURE_NOABSOLUTEPATHS) are all made here, stricter.
  *
- * Memory is constant (libarchive's buffers and one hash context) whatever the archive size.
+ * Memory is constant whatever the archive size: libarchive's buffers, the xz dictionary the
+ * archive asks for (8 MiB at xz -6, 64 MiB at -9) and at most 8 MiB of data queued for the
+ * thread that writes and hashes files while this one decompresses.
  */
 #pragma once
 
