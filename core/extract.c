@@ -38,6 +38,8 @@ typedef struct {
   GCancellable *cancellable;
   struct archive *a;
   int archive_fd;
+  guint8 *read_buf;   /* for an archive read from o->input */
+  GError *read_error; /* what o->input failed with */
   int stage_fd;
   GHashTable *seen;   /* tree path -> GINT_TO_POINTER(CupExtractType + 1): this archive's */
   GArray *created;    /* Created, in order: what a failure removes */
@@ -117,13 +119,16 @@ static void report(Extractor *x, CupProgressState state, gboolean final)
   x->o->progress(&p, x->o->progress_data);
 }
 
-static gboolean check_cancelled(Extractor *x, GError **error)
+static gboolean cancelled(Extractor *x, GError **error)
 {
-  if (!g_cancellable_is_cancelled(x->cancellable))
-    return TRUE;
   g_set_error(error, CUP_ERROR, CUP_ERROR_CANCELLED,
               "extracting the %s archive was cancelled; nothing was written", x->o->component);
   return FALSE;
+}
+
+static gboolean check_cancelled(Extractor *x, GError **error)
+{
+  return !g_cancellable_is_cancelled(x->cancellable) || cancelled(x, error);
 }
 
 /* ---- errors ---- */
@@ -134,9 +139,15 @@ static gboolean is_io_errno(int e)
          e == EMFILE || e == ENFILE || e == ENODEV || e == ENOMEM;
 }
 
-/* A libarchive read failure: the disk (IO) or the bytes (PARSE). */
+/* A libarchive read failure: the stream's own error, the disk (IO) or the bytes (PARSE). */
 static gboolean archive_failed(Extractor *x, const char *after, GError **error)
 {
+  if (x->read_error != NULL && g_error_matches(x->read_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return cancelled(x, error);
+  if (x->read_error != NULL) {
+    g_propagate_error(error, g_steal_pointer(&x->read_error));
+    return FALSE;
+  }
   int e = archive_errno(x->a);
   const char *why = archive_error_string(x->a) ? archive_error_string(x->a) : "unknown error";
   if (is_io_errno(e))
@@ -463,9 +474,21 @@ static gboolean handle_entry(Extractor *x, struct archive_entry *entry, GError *
 
 /* ---- the archive ---- */
 
-/* Only xz (and no filter): NVIDIA ships .tar.xz and .zip, and libarchive's other filters may
- * run an external program (lrzip, lzop, grzip) on the bytes. */
-static gboolean open_archive(Extractor *x, GError **error)
+/* libarchive's read callback for an archive given as a stream (CupExtractOptions.input). */
+static la_ssize_t stream_read(struct archive *a, void *data, const void **buffer)
+{
+  Extractor *x = data;
+  gssize n =
+      g_input_stream_read(x->o->input, x->read_buf, READ_BLOCK, x->cancellable, &x->read_error);
+  if (n < 0) {
+    archive_set_error(a, EIO, "%s", x->read_error->message);
+    return -1;
+  }
+  *buffer = x->read_buf;
+  return n;
+}
+
+static gboolean open_file(Extractor *x, GError **error)
 {
   x->archive_fd = g_open(x->o->archive, O_RDONLY | O_CLOEXEC, 0);
   GStatBuf st;
@@ -477,13 +500,27 @@ static gboolean open_archive(Extractor *x, GError **error)
   }
   if (x->archive_size == 0)
     x->archive_size = (guint64)st.st_size;
+  return TRUE;
+}
+
+/* Only xz (and no filter): NVIDIA ships .tar.xz and .zip, and libarchive's other filters may
+ * run an external program (lrzip, lzop, grzip) on the bytes. */
+static gboolean open_archive(Extractor *x, GError **error)
+{
+  if (x->o->input == NULL && !open_file(x, error))
+    return FALSE;
   x->a = archive_read_new();
   archive_read_support_filter_xz(x->a);
   archive_read_support_format_tar(x->a);
   archive_read_support_format_zip(x->a);
-  if (archive_read_open_fd(x->a, x->archive_fd, READ_BLOCK) != ARCHIVE_OK)
-    return archive_failed(x, NULL, error);
-  return TRUE;
+  int r;
+  if (x->o->input != NULL) {
+    x->read_buf = g_malloc(READ_BLOCK);
+    r = archive_read_open(x->a, x, NULL, stream_read, NULL);
+  } else {
+    r = archive_read_open_fd(x->a, x->archive_fd, READ_BLOCK);
+  }
+  return r == ARCHIVE_OK || archive_failed(x, NULL, error);
 }
 
 static gboolean read_entries(Extractor *x, GError **error)
@@ -571,6 +608,8 @@ static void extractor_clear(Extractor *x)
     archive_read_free(x->a);
   if (x->archive_fd >= 0)
     close(x->archive_fd);
+  g_free(x->read_buf);
+  g_clear_error(&x->read_error);
   if (x->stage_fd >= 0)
     close(x->stage_fd);
   g_hash_table_unref(x->seen);
@@ -584,6 +623,7 @@ gboolean cup_extract_archive(const CupExtractOptions *o, GPtrArray *entries_out,
 {
   g_return_val_if_fail(o != NULL && o->archive != NULL && o->component != NULL, FALSE);
   g_return_val_if_fail(o->staging != NULL && entries_out != NULL, FALSE);
+  g_return_val_if_fail(o->input == NULL || o->archive_size > 0, FALSE);
   Extractor x;
   g_autoptr(GError) local = NULL;
   gboolean ok = extractor_init(&x, o, cancellable, &local) && read_entries(&x, &local);

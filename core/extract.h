@@ -64,6 +64,11 @@ typedef struct {
 
 typedef struct {
   const char *archive;      /* the verified archive (the cache file), .tar.xz or .zip */
+  GInputStream *input;      /* optional: read the archive from here instead (@archive then only
+                             * names it in messages; @archive_size is required). Lets a caller
+                             * decompress while the bytes arrive; it must then check their
+                             * SHA-256 before it moves anything staged into the tree. A read
+                             * error of the stream is returned as it is (cancelled: CANCELLED). */
   const char *component;    /* "cudnn", "cuda_nvcc": names the archive in messages; required */
   const char *platform;     /* "linux-x86_64", "windows-x86_64"; NULL: read from the top dir */
   const char *staging;      /* an existing directory on the toolkit root's file system */

@@ -942,6 +942,116 @@ static void test_sparse(void)
   cup_test_remove_tree(root);
 }
 
+/* ---- an archive read from a stream ---- */
+
+/* A stream that serves the first @limit bytes of @bytes, then fails as a download would (or
+ * ends, when that is all of them). */
+typedef struct {
+  GInputStream parent;
+  GBytes *bytes;
+  gsize pos, limit;
+} CutStream;
+typedef GInputStreamClass CutStreamClass;
+static GType cut_stream_get_type(void);
+G_DEFINE_TYPE(CutStream, cut_stream, G_TYPE_INPUT_STREAM)
+
+static gssize cut_stream_read(GInputStream *stream, void *buffer, gsize count,
+                              GCancellable *cancellable, GError **error)
+{
+  (void)cancellable;
+  CutStream *cut = (CutStream *)stream;
+  if (cut->pos == g_bytes_get_size(cut->bytes))
+    return 0;
+  if (cut->pos >= cut->limit) {
+    g_set_error(error, CUP_ERROR, CUP_ERROR_NETWORK, "the mirror went away");
+    return -1;
+  }
+  gsize n = MIN(count, cut->limit - cut->pos);
+  memcpy(buffer, (const guint8 *)g_bytes_get_data(cut->bytes, NULL) + cut->pos, n);
+  cut->pos += n;
+  return (gssize)n;
+}
+
+static void cut_stream_finalize(GObject *object)
+{
+  g_bytes_unref(((CutStream *)object)->bytes);
+  G_OBJECT_CLASS(cut_stream_parent_class)->finalize(object);
+}
+
+static void cut_stream_class_init(CutStreamClass *klass)
+{
+  klass->read_fn = cut_stream_read;
+  G_OBJECT_CLASS(klass)->finalize = cut_stream_finalize;
+}
+
+static void cut_stream_init(CutStream *cut)
+{
+  (void)cut;
+}
+
+static GInputStream *cut_stream_new(const char *file, gsize limit)
+{
+  CutStream *cut = g_object_new(cut_stream_get_type(), NULL);
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  g_assert_true(g_file_get_contents(file, &data, &len, NULL));
+  cut->bytes = g_bytes_new_take(g_steal_pointer(&data), len);
+  cut->limit = MIN(limit, len);
+  return G_INPUT_STREAM(cut);
+}
+
+/* The .tar.xz and the .zip (read by libarchive's streaming zip reader) give the same files as
+ * from the cache path. */
+static void test_stream(void)
+{
+  const char *platforms[] = {"linux-x86_64", "windows-x86_64"};
+  for (gsize p = 0; p < G_N_ELEMENTS(platforms); p++) {
+    const CupTestArchive *ar = archive_of("cudnn", platforms[p]);
+    g_autofree char *root = NULL;
+    g_autofree char *staging = make_staging(&root);
+    g_autoptr(GInputStream) input = cut_stream_new(ar->file, G_MAXSIZE);
+    CupExtractOptions o = {.archive = ar->file,
+                           .input = input,
+                           .component = "cudnn",
+                           .staging = staging,
+                           .archive_size = ar->size};
+    g_autoptr(GPtrArray) entries = new_entries();
+    g_autoptr(GError) error = NULL;
+    g_assert_true(extract(&o, entries, &error));
+    g_assert_no_error(error);
+    gboolean windows = p == 1;
+    g_autoptr(GPtrArray) expected =
+        read_expected(ar->file, "cudnn", windows, windows ? "lib/x64" : "lib64", "include");
+    assert_matches(staging, entries, expected);
+    g_autofree char *on_disk = tree_listing(staging);
+    g_autofree char *listed = entries_listing(entries);
+    g_assert_cmpstr(on_disk, ==, listed);
+    cup_test_remove_tree(root);
+  }
+}
+
+/* A stream that fails part-way: its error comes back as it is, and nothing is left. */
+static void test_stream_fails(void)
+{
+  const CupTestArchive *ar = archive_of("cuda_nvcc", "linux-x86_64");
+  g_autofree char *root = NULL;
+  g_autofree char *staging = make_staging(&root);
+  g_autoptr(GInputStream) input = cut_stream_new(ar->file, ar->size / 2);
+  CupExtractOptions o = {.archive = ar->file,
+                         .input = input,
+                         .component = "cuda_nvcc",
+                         .staging = staging,
+                         .archive_size = ar->size};
+  g_autoptr(GPtrArray) entries = new_entries();
+  g_autoptr(GError) error = NULL;
+  g_assert_false(extract(&o, entries, &error));
+  g_assert_error(error, CUP_ERROR, CUP_ERROR_NETWORK);
+  g_assert_cmpstr(error->message, ==, "the mirror went away");
+  g_assert_cmpuint(entries->len, ==, 0);
+  assert_empty(staging);
+  cup_test_remove_tree(root);
+}
+
 /* ---- a full disk: a small tmpfs in a mount namespace of our own ---- */
 
 static gboolean write_proc(const char *path, const char *text)
@@ -1046,6 +1156,8 @@ int main(int argc, char **argv)
   g_test_add_func("/extract/progress", test_progress);
   g_test_add_func("/extract/cancel", test_cancel);
   g_test_add_func("/extract/disk-full", test_disk_full);
+  g_test_add_func("/extract/stream", test_stream);
+  g_test_add_func("/extract/stream-fails", test_stream_fails);
   int status = g_test_run();
   cup_test_mirror_free(mirror);
   cup_test_remove_tree(root);
