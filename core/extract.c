@@ -51,6 +51,7 @@ typedef struct {
   guint n_entries, max_entries;
   CupRateMeter meter;
   gint64 last_progress_us;
+  guint64 progress_done;
 } Extractor;
 
 const char *cup_extract_type_name(CupExtractType type)
@@ -106,10 +107,12 @@ static void report(Extractor *x, CupProgressState state, gboolean final)
   if (!final && now - x->last_progress_us < PROGRESS_INTERVAL_US)
     return;
   x->last_progress_us = now;
-  guint64 done = (guint64)MAX(archive_filter_bytes(x->a, -1), 0);
+  /* Bytes consumed; a .zip read through its central directory may seek back, and the bar must
+   * not. */
+  guint64 done = MAX((guint64)MAX(archive_filter_bytes(x->a, -1), 0), x->progress_done);
   if (final && state == CUP_PROGRESS_DONE)
-    done = MAX(done, x->archive_size);
-  done = MIN(done, x->archive_size);
+    done = x->archive_size;
+  done = x->progress_done = MIN(done, x->archive_size);
   cup_rate_meter_sample(&x->meter, done, now);
   double speed = cup_rate_meter_rate(&x->meter);
   gint64 eta = final ? 0 : cup_progress_eta_ms(x->archive_size - done, speed);
@@ -270,8 +273,7 @@ static gboolean entry_kind(Extractor *x, struct archive_entry *entry, const char
 {
   const char *component = x->o->component;
   if (archive_entry_hardlink(entry) != NULL)
-    return cup_extract_refuse(error, component, name, "is a hard link (to '%s')",
-                              archive_entry_hardlink(entry));
+    return cup_extract_refuse(error, component, name, "is a hard link");
   mode_t mode = archive_entry_mode(entry);
   switch (archive_entry_filetype(entry)) {
   case AE_IFREG:

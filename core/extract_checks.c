@@ -66,13 +66,14 @@ static GPtrArray *split_path(const char *path)
   return parts;
 }
 
-/* A directory option (lib_dir, include_dir): a plain relative path inside the tree. */
+/* A directory option (lib_dir, include_dir): a plain relative path inside the tree, written
+ * as entries' paths are ("a/b": no empty, "." or ".." component). */
 static gboolean check_dir_option(const char *what, const char *value, GError **error)
 {
-  g_autoptr(GPtrArray) parts = split_path(value);
-  gboolean ok = path_problem(value, FALSE) == NULL && parts->len > 0 && value[0] != '.';
-  for (guint i = 0; ok && i < parts->len; i++)
-    ok = strcmp(g_ptr_array_index(parts, i), "..") != 0;
+  gboolean ok = *value != '\0' && path_problem(value, FALSE) == NULL;
+  g_auto(GStrv) parts = g_strsplit(value, "/", -1);
+  for (char **p = parts; ok && *p != NULL; p++)
+    ok = **p != '\0' && strcmp(*p, ".") != 0 && strcmp(*p, "..") != 0;
   if (!ok)
     g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
                 "extract: %s '%s' is not a plain relative path inside the toolkit tree (like "

@@ -768,7 +768,8 @@ static void test_bad_options(void)
   g_autofree char *root = NULL;
   g_autofree char *staging = make_staging(&root);
   const CupTestArchive *ar = archive_of("cudnn", "linux-x86_64");
-  const char *bad_dirs[] = {"../lib", "/usr/lib", "lib/../..", "", "lib\\x64"};
+  const char *bad_dirs[] = {"../lib",   "/usr/lib", "lib/../..", "",
+                            "lib\\x64", "./lib",    "lib/",      "C:/lib"};
   for (gsize i = 0; i < G_N_ELEMENTS(bad_dirs); i++) {
     CupExtractOptions o = {
         .archive = ar->file, .component = "cudnn", .staging = staging, .lib_dir = bad_dirs[i]};
