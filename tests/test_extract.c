@@ -25,6 +25,7 @@
 #define MIB (1024 * 1024)
 #define SKIP_STATUS 77
 #define TOP "cudnn-linux-x86_64-9.13.0.50_cuda13-archive"
+#define WIN_TOP "cudnn-windows-x86_64-9.13.0.50_cuda13-archive"
 #define REFUSED "the archive is refused and nothing was written"
 
 static CupTestMirror *mirror; /* built once, in main */
@@ -538,11 +539,25 @@ static const Hostile hostile[] = {
      .why = "is a path with a backslash"},
     {"zip-stream-name",
      FMT_ZIP,
-     {{.name = "cudnn-windows-x86_64-9.13.0.50_cuda13-archive/", .raw = TRUE, .type = AE_IFDIR},
-      {.name = "cudnn-windows-x86_64-9.13.0.50_cuda13-archive/bin/x.dll:evil", .raw = TRUE}},
+     {{.name = WIN_TOP "/", .raw = TRUE, .type = AE_IFDIR},
+      {.name = WIN_TOP "/bin/x.dll:evil", .raw = TRUE}},
      .bare = TRUE,
-     .entry = "cudnn-windows-x86_64-9.13.0.50_cuda13-archive/bin/x.dll:evil",
+     .entry = WIN_TOP "/bin/x.dll:evil",
      .why = "is a path with ':' (a Windows drive or stream name)"},
+    {"zip-device-name",
+     FMT_ZIP,
+     {{.name = WIN_TOP "/", .raw = TRUE, .type = AE_IFDIR},
+      {.name = WIN_TOP "/bin/nul.dll", .raw = TRUE}},
+     .bare = TRUE,
+     .entry = WIN_TOP "/bin/nul.dll",
+     .why = "a device name like NUL"},
+    {"zip-trailing-dot",
+     FMT_ZIP,
+     {{.name = WIN_TOP "/", .raw = TRUE, .type = AE_IFDIR},
+      {.name = WIN_TOP "/bin/cudnn.dll.", .raw = TRUE}},
+     .bare = TRUE,
+     .entry = WIN_TOP "/bin/cudnn.dll.",
+     .why = "a trailing dot or space"},
     {"symlink-absolute",
      FMT_TAR_XZ,
      {{.name = "lib/evil", .type = AE_IFLNK, .link = "/etc"}, {.name = "lib/evil/passwd"}},
