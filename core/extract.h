@@ -92,10 +92,10 @@ typedef struct {
  *
  * The whole archive is refused, and everything this call wrote below @o->staging removed, when
  * any entry: is not below one top directory `<component>-<platform>-<version>-archive/`; has
- * a `..`, absolute, drive-letter (C:), UNC (\\server) path, a backslash, a control character
- * or invalid UTF-8 (in a Windows archive also a ':', a device name such as NUL, or a name
- * ending in a dot or space; libarchive's zip reader turns the '\' of most names into '/'
- * before we see them, so those are checked as Windows would read them); is a hard link, a
+ * a `..`, absolute, drive-letter (C:), UNC (\\server) path, a backslash, a control character,
+ * a name over 255 bytes or invalid UTF-8 (in a Windows archive also a ':', a device name such as
+ * NUL, or a name ending in a dot or space; libarchive's zip reader turns the '\' of most names into
+ * '/' before we see them, so those are checked as Windows would read them); is a hard link, a
  * device, FIFO or socket; has setuid, setgid or sticky bits; is a symlink whose target is
  * absolute or leaves the toolkit tree when resolved lexically from the link's place in the
  * tree (`..` may only lead a target); maps onto the same place as an earlier entry or would

@@ -9,6 +9,10 @@
 
 #define TOP_SUFFIX "-archive"
 #define DOC_DIR "share/doc/cudaup"
+/* NAME_MAX and PATH_MAX - 1 of Linux (and of NTFS names): longer ones could only fail later
+ * with a less telling error. */
+#define NAME_BYTES_MAX 255
+#define PATH_BYTES_MAX 4095
 
 /* A name fit for a one-line message: as it is when it is printable UTF-8, else escaped. */
 static char *printable(const char *name)
@@ -32,6 +36,18 @@ gboolean cup_extract_refuse(GError **error, const char *component, const char *n
               "%s archive: entry '%s' %s; the archive is refused and nothing was written",
               component, shown, why);
   return FALSE;
+}
+
+/* Whether no component of @path is longer than NAME_BYTES_MAX. */
+static gboolean names_short(const char *path)
+{
+  for (const char *p = path; *p != '\0';) {
+    gsize len = strcspn(p, "/");
+    if (len > NAME_BYTES_MAX)
+      return FALSE;
+    p += len + (p[len] == '/');
+  }
+  return TRUE;
 }
 
 /* Whether every component of @path means itself on Windows: not a device (CON, NUL, COM1,
@@ -66,6 +82,8 @@ static const char *path_problem(const char *path, gboolean windows)
   for (const char *p = path; *p != '\0'; p++)
     if ((guchar)*p < 0x20 || *p == 0x7f)
       return "a path with a control character";
+  if (strlen(path) > PATH_BYTES_MAX || !names_short(path))
+    return "a path too long for the file system (names up to 255 bytes, paths up to 4095)";
   if (strchr(path, '\\') != NULL)
     return "a path with a backslash (a Windows separator or UNC name)";
   if (path[0] == '/')

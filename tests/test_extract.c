@@ -499,6 +499,10 @@ typedef struct {
   const char *why;   /* ... with this phrase */
 } Hostile;
 
+#define LONG_NAME                                                                                  \
+  "x123456789x123456789x123456789x123456789x123456789x123456789x123456789x123456789x123456789"     \
+  "x123456789x123456789x123456789x123456789x123456789x123456789x123456789x123456789x123456789"     \
+  "x123456789x123456789x123456789x123456789x123456789x123456789x123456789x123456789x123456789"
 #define DEEP "a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t/u/v/w/x/y/z/a/b/c/d/e/f/g/h"
 
 static const Hostile hostile[] = {
@@ -655,6 +659,11 @@ static const Hostile hostile[] = {
      {{.name = "lib64/libcudnn.so.9", .type = AE_IFLNK, .link = "x"}},
      .entry = TOP "/lib64/libcudnn.so.9",
      .why = "maps onto 'lib64/libcudnn.so.9' in the toolkit tree, like an earlier entry"},
+    {"long-name",
+     FMT_TAR_XZ,
+     {{.name = "bin/" LONG_NAME}},
+     .entry = TOP "/bin/" LONG_NAME,
+     .why = "is a path too long for the file system"},
     {"control-character",
      FMT_TAR_XZ,
      {{.name = "bin/a\nb"}},
