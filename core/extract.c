@@ -1,12 +1,9 @@
 /* extract.c - unpack one verified archive below a staging directory (see extract.h): libarchive
- * reads, every entry is checked and mapped (extract_checks.c), and files are written here with
- * O_EXCL|O_NOFOLLOW below directories opened one component at a time with O_NOFOLLOW. */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* sync_file_range(2) */
-#endif
+ * reads, every entry is checked and mapped (extract_checks.c), files are created here with
+ * O_EXCL|O_NOFOLLOW below directories opened one component at a time with O_NOFOLLOW, and
+ * their bytes written and hashed by the writer thread (extract_writer.c). */
 #include "core/extract.h"
 
-#include "core/digest.h"
 #include "core/error.h"
 #include "core/extract_private.h"
 
@@ -29,10 +26,6 @@
 /* libarchive reads the archive in blocks of this size. */
 #define READ_BLOCK (256 * 1024)
 #define PROGRESS_INTERVAL_US (200 * 1000)
-/* Dirty pages of a big file are handed to writeback every few MiB, so the transaction's sync
- * before its commit waits for the tail only (as the download cache does). */
-#define WRITEBACK_STEP (8u * 1024 * 1024)
-#define WRITE_MAX (1024 * 1024 * 1024)
 
 typedef struct {
   char *path; /* below the staging directory */
@@ -45,17 +38,20 @@ typedef struct {
   GCancellable *cancellable;
   struct archive *a;
   int archive_fd;
+  guint8 *read_buf;   /* for an archive read from o->input */
+  GError *read_error; /* what o->input failed with */
   int stage_fd;
   GHashTable *seen;   /* tree path -> GINT_TO_POINTER(CupExtractType + 1): this archive's */
   GArray *created;    /* Created, in order: what a failure removes */
   GPtrArray *entries; /* CupExtractEntry*: the result */
   char *parent;       /* the tree path parent_fd is open on; NULL when none */
   int parent_fd;
-  CupSha256 *sha;
+  CupExtractWriter *writer;
   guint64 archive_size, max_bytes, written;
   guint n_entries, max_entries;
   CupRateMeter meter;
   gint64 last_progress_us;
+  guint64 progress_done;
 } Extractor;
 
 const char *cup_extract_type_name(CupExtractType type)
@@ -81,8 +77,8 @@ void cup_extract_entry_free(CupExtractEntry *entry)
   g_free(entry);
 }
 
-static void add_entry(Extractor *x, const char *path, CupExtractType type, guint32 mode,
-                      char *sha256, const char *link_target, guint64 size)
+static CupExtractEntry *add_entry(Extractor *x, const char *path, CupExtractType type, guint32 mode,
+                                  char *sha256, const char *link_target, guint64 size)
 {
   CupExtractEntry *e = g_new0(CupExtractEntry, 1);
   e->path = g_strdup(path);
@@ -92,6 +88,7 @@ static void add_entry(Extractor *x, const char *path, CupExtractType type, guint
   e->link_target = g_strdup(link_target);
   e->size = size;
   g_ptr_array_add(x->entries, e);
+  return e;
 }
 
 static void note_created(Extractor *x, const char *path, gboolean dir)
@@ -110,10 +107,12 @@ static void report(Extractor *x, CupProgressState state, gboolean final)
   if (!final && now - x->last_progress_us < PROGRESS_INTERVAL_US)
     return;
   x->last_progress_us = now;
-  guint64 done = (guint64)MAX(archive_filter_bytes(x->a, -1), 0);
+  /* Bytes consumed; a .zip read through its central directory may seek back, and the bar must
+   * not. */
+  guint64 done = MAX((guint64)MAX(archive_filter_bytes(x->a, -1), 0), x->progress_done);
   if (final && state == CUP_PROGRESS_DONE)
-    done = MAX(done, x->archive_size);
-  done = MIN(done, x->archive_size);
+    done = x->archive_size;
+  done = x->progress_done = MIN(done, x->archive_size);
   cup_rate_meter_sample(&x->meter, done, now);
   double speed = cup_rate_meter_rate(&x->meter);
   gint64 eta = final ? 0 : cup_progress_eta_ms(x->archive_size - done, speed);
@@ -123,13 +122,16 @@ static void report(Extractor *x, CupProgressState state, gboolean final)
   x->o->progress(&p, x->o->progress_data);
 }
 
-static gboolean check_cancelled(Extractor *x, GError **error)
+static gboolean cancelled(Extractor *x, GError **error)
 {
-  if (!g_cancellable_is_cancelled(x->cancellable))
-    return TRUE;
   g_set_error(error, CUP_ERROR, CUP_ERROR_CANCELLED,
               "extracting the %s archive was cancelled; nothing was written", x->o->component);
   return FALSE;
+}
+
+static gboolean check_cancelled(Extractor *x, GError **error)
+{
+  return !g_cancellable_is_cancelled(x->cancellable) || cancelled(x, error);
 }
 
 /* ---- errors ---- */
@@ -140,9 +142,15 @@ static gboolean is_io_errno(int e)
          e == EMFILE || e == ENFILE || e == ENODEV || e == ENOMEM;
 }
 
-/* A libarchive read failure: the disk (IO) or the bytes (PARSE). */
+/* A libarchive read failure: the stream's own error, the disk (IO) or the bytes (PARSE). */
 static gboolean archive_failed(Extractor *x, const char *after, GError **error)
 {
+  if (x->read_error != NULL && g_error_matches(x->read_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return cancelled(x, error);
+  if (x->read_error != NULL) {
+    g_propagate_error(error, g_steal_pointer(&x->read_error));
+    return FALSE;
+  }
   int e = archive_errno(x->a);
   const char *why = archive_error_string(x->a) ? archive_error_string(x->a) : "unknown error";
   if (is_io_errno(e))
@@ -265,8 +273,7 @@ static gboolean entry_kind(Extractor *x, struct archive_entry *entry, const char
 {
   const char *component = x->o->component;
   if (archive_entry_hardlink(entry) != NULL)
-    return cup_extract_refuse(error, component, name, "is a hard link (to '%s')",
-                              archive_entry_hardlink(entry));
+    return cup_extract_refuse(error, component, name, "is a hard link");
   mode_t mode = archive_entry_mode(entry);
   switch (archive_entry_filetype(entry)) {
   case AE_IFREG:
@@ -343,18 +350,6 @@ static gboolean write_symlink(Extractor *x, const char *name, const char *path,
 
 /* ---- file data ---- */
 
-static void start_writeback(int fd, guint64 *flushed, guint64 length)
-{
-#ifdef SYNC_FILE_RANGE_WRITE
-  if (length - *flushed < WRITEBACK_STEP)
-    return;
-  sync_file_range(fd, (off_t)*flushed, (off_t)(length - *flushed), SYNC_FILE_RANGE_WRITE);
-  *flushed = length;
-#else
-  (void)fd, (void)flushed, (void)length;
-#endif
-}
-
 static gboolean refuse_bytes(Extractor *x, const char *name, GError **error)
 {
   g_autofree char *cap = g_format_size(x->max_bytes);
@@ -365,36 +360,24 @@ static gboolean refuse_bytes(Extractor *x, const char *name, GError **error)
                             cap, size);
 }
 
-static gboolean write_failed(Extractor *x, int saved, const char *path, guint64 done, gint64 size,
-                             GError **error)
+/* The writer thread's first failure as the error of this call. */
+static gboolean write_failed(Extractor *x, GError **error)
 {
-  if (saved != ENOSPC && saved != EDQUOT)
-    return io_failed(x, saved, "write", path, error);
-  g_autofree char *file_done = g_format_size(done);
-  g_autofree char *file_size = size >= 0 ? g_format_size((guint64)size) : g_strdup("unknown");
-  g_autofree char *all = g_format_size(x->written);
+  const CupExtractWriteFailure *f = cup_extract_writer_drain(x->writer);
+  g_assert(f != NULL);
+  if (f->saved_errno != ENOSPC && f->saved_errno != EDQUOT)
+    return io_failed(x, f->saved_errno, f->doing, f->path, error);
+  g_autofree char *done = g_format_size(f->file_done);
+  g_autofree char *size = f->file_size ? g_format_size(f->file_size) : g_strdup("unknown");
+  g_autofree char *all = g_format_size(f->written);
   g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
               "no space left on the disk of %s while writing %s from the %s archive (%s of its "
               "%s written, %s in all): free space and try again",
-              x->o->staging, path, x->o->component, file_done, file_size, all);
+              x->o->staging, f->path, x->o->component, done, size, all);
   return FALSE;
 }
 
-static gboolean write_all(int fd, const guint8 *data, gsize len)
-{
-  while (len > 0) {
-    gssize n = write(fd, data, MIN(len, (gsize)WRITE_MAX));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return FALSE;
-    data += n;
-    len -= (gsize)n;
-  }
-  return TRUE;
-}
-
-/* Accounts for the bytes from *@pos to @end against the cap: FALSE when they pass it. */
+/* Accounts for the bytes from @pos to @end against the cap: FALSE when they pass it. */
 static gboolean take_bytes(Extractor *x, guint64 pos, guint64 end)
 {
   if (end - pos > x->max_bytes - x->written)
@@ -403,21 +386,12 @@ static gboolean take_bytes(Extractor *x, guint64 pos, guint64 end)
   return TRUE;
 }
 
-/* Leaves a hole from @pos to @end (a sparse entry): hashed as the zeros it reads as. */
-static gboolean hole(Extractor *x, int fd, guint64 pos, guint64 end)
-{
-  static const guint8 zeros[64 * 1024];
-  for (guint64 at = pos; at < end; at += MIN(sizeof zeros, end - at))
-    cup_sha256_update(x->sha, zeros, (gsize)MIN(sizeof zeros, end - at));
-  return lseek(fd, (off_t)end, SEEK_SET) >= 0;
-}
-
-/* Copies the current entry's data into @fd, hashing it. Holes of sparse entries stay holes;
- * their bytes count against the cap like written ones. */
-static gboolean copy_data(Extractor *x, int fd, const char *name, const char *path, gint64 size,
+/* Hands the current entry's data for @fd to the writer thread. Holes of sparse entries stay
+ * holes; their bytes count against the cap like written ones. */
+static gboolean copy_data(Extractor *x, int fd, CupExtractEntry *e, const char *name, guint64 *size,
                           GError **error)
 {
-  guint64 pos = 0, flushed = 0;
+  guint64 pos = 0;
   for (;;) {
     const void *buf;
     size_t len;
@@ -429,33 +403,26 @@ static gboolean copy_data(Extractor *x, int fd, const char *name, const char *pa
       return archive_failed(x, name, error);
     if (!take_bytes(x, pos, (guint64)offset + len))
       return refuse_bytes(x, name, error);
-    if ((guint64)offset > pos && !hole(x, fd, pos, (guint64)offset))
-      return write_failed(x, errno, path, pos, size, error);
-    pos = (guint64)offset;
-    if (!write_all(fd, buf, len))
-      return write_failed(x, errno, path, pos, size, error);
-    cup_sha256_update(x->sha, buf, len);
-    pos += len;
-    start_writeback(fd, &flushed, pos);
+    if (!cup_extract_writer_data(x->writer, fd, e, (guint64)offset, buf, len))
+      return write_failed(x, error);
+    pos = (guint64)offset + len;
     report(x, CUP_PROGRESS_RUNNING, FALSE);
     if (!check_cancelled(x, error))
       return FALSE;
   }
-  if (size < 0 || pos >= (guint64)size)
-    return TRUE;
-  if (!take_bytes(x, pos, (guint64)size))
+  if (*size > pos && !take_bytes(x, pos, *size))
     return refuse_bytes(x, name, error);
-  if (!hole(x, fd, pos, (guint64)size) || ftruncate(fd, size) != 0)
-    return write_failed(x, errno, path, pos, size, error);
+  *size = MAX(*size, pos);
   return TRUE;
 }
 
 static gboolean write_file(Extractor *x, const char *name, const char *path,
                            struct archive_entry *entry, GError **error)
 {
-  gint64 size = archive_entry_size_is_set(entry) ? archive_entry_size(entry) : -1;
+  gint64 declared = archive_entry_size_is_set(entry) ? archive_entry_size(entry) : 0;
+  guint64 size = (guint64)MAX(declared, 0);
   /* A declared size past the cap is refused before a byte is decompressed. */
-  if (size > 0 && (guint64)size > x->max_bytes - x->written)
+  if (size > x->max_bytes - x->written)
     return refuse_bytes(x, name, error);
   guint32 mode = (archive_entry_perm(entry) & 0111) != 0 ? 0755 : 0644;
   g_autofree char *dir = g_path_get_dirname(path);
@@ -468,17 +435,11 @@ static gboolean write_file(Extractor *x, const char *name, const char *path,
     return errno == EEXIST ? refuse_existing(x, name, path, error)
                            : io_failed(x, errno, "create", path, error);
   note_created(x, path, FALSE);
-  cup_sha256_reset(x->sha);
-  gboolean ok = copy_data(x, fd, name, path, size, error);
-  if (ok && fchmod(fd, mode) != 0)
-    ok = io_failed(x, errno, "set the mode of", path, error);
-  if (close(fd) != 0 && ok)
-    ok = write_failed(x, errno, path, cup_sha256_length(x->sha), size, error);
-  if (!ok)
-    return FALSE;
-  guint64 length = cup_sha256_length(x->sha);
-  add_entry(x, path, CUP_EXTRACT_FILE, mode, cup_sha256_finish(x->sha), NULL, length);
-  return TRUE;
+  CupExtractEntry *e = add_entry(x, path, CUP_EXTRACT_FILE, mode, NULL, NULL, size);
+  gboolean ok = copy_data(x, fd, e, name, &size, error);
+  /* The writer thread owns the descriptor from here: it closes it in every case. */
+  cup_extract_writer_close(x->writer, fd, ok ? e : NULL, size, mode);
+  return ok;
 }
 
 static const char *entry_name(struct archive_entry *entry)
@@ -515,9 +476,21 @@ static gboolean handle_entry(Extractor *x, struct archive_entry *entry, GError *
 
 /* ---- the archive ---- */
 
-/* Only xz (and no filter): NVIDIA ships .tar.xz and .zip, and libarchive's other filters may
- * run an external program (lrzip, lzop, grzip) on the bytes. */
-static gboolean open_archive(Extractor *x, GError **error)
+/* libarchive's read callback for an archive given as a stream (CupExtractOptions.input). */
+static la_ssize_t stream_read(struct archive *a, void *data, const void **buffer)
+{
+  Extractor *x = data;
+  gssize n =
+      g_input_stream_read(x->o->input, x->read_buf, READ_BLOCK, x->cancellable, &x->read_error);
+  if (n < 0) {
+    archive_set_error(a, EIO, "%s", x->read_error->message);
+    return -1;
+  }
+  *buffer = x->read_buf;
+  return n;
+}
+
+static gboolean open_file(Extractor *x, GError **error)
 {
   x->archive_fd = g_open(x->o->archive, O_RDONLY | O_CLOEXEC, 0);
   GStatBuf st;
@@ -529,13 +502,27 @@ static gboolean open_archive(Extractor *x, GError **error)
   }
   if (x->archive_size == 0)
     x->archive_size = (guint64)st.st_size;
+  return TRUE;
+}
+
+/* Only xz (and no filter): NVIDIA ships .tar.xz and .zip, and libarchive's other filters may
+ * run an external program (lrzip, lzop, grzip) on the bytes. */
+static gboolean open_archive(Extractor *x, GError **error)
+{
+  if (x->o->input == NULL && !open_file(x, error))
+    return FALSE;
   x->a = archive_read_new();
   archive_read_support_filter_xz(x->a);
   archive_read_support_format_tar(x->a);
   archive_read_support_format_zip(x->a);
-  if (archive_read_open_fd(x->a, x->archive_fd, READ_BLOCK) != ARCHIVE_OK)
-    return archive_failed(x, NULL, error);
-  return TRUE;
+  int r;
+  if (x->o->input != NULL) {
+    x->read_buf = g_malloc(READ_BLOCK);
+    r = archive_read_open(x->a, x, NULL, stream_read, NULL);
+  } else {
+    r = archive_read_open_fd(x->a, x->archive_fd, READ_BLOCK);
+  }
+  return r == ARCHIVE_OK || archive_failed(x, NULL, error);
 }
 
 static gboolean read_entries(Extractor *x, GError **error)
@@ -561,6 +548,8 @@ static gboolean read_entries(Extractor *x, GError **error)
   }
   if (x->n_entries == 0)
     return archive_failed(x, NULL, error);
+  if (cup_extract_writer_drain(x->writer) != NULL)
+    return write_failed(x, error);
   return TRUE;
 }
 
@@ -590,7 +579,7 @@ static gboolean extractor_init(Extractor *x, const CupExtractOptions *o, GCancel
   x->created = g_array_new(FALSE, FALSE, sizeof(Created));
   g_array_set_clear_func(x->created, created_clear);
   x->entries = g_ptr_array_new_with_free_func((GDestroyNotify)cup_extract_entry_free);
-  x->sha = cup_sha256_new();
+  x->writer = cup_extract_writer_new();
   x->archive_size = o->archive_size;
   x->max_entries = o->max_entries ? o->max_entries : CUP_EXTRACT_MAX_ENTRIES;
   if (!cup_extract_layout_init(&x->layout, o, error))
@@ -612,6 +601,8 @@ static gboolean extractor_init(Extractor *x, const CupExtractOptions *o, GCancel
 
 static void extractor_clear(Extractor *x)
 {
+  /* First: the writer thread may still use entries and descriptors. */
+  cup_extract_writer_free(x->writer);
   if (x->parent != NULL)
     close(x->parent_fd);
   g_free(x->parent);
@@ -619,12 +610,13 @@ static void extractor_clear(Extractor *x)
     archive_read_free(x->a);
   if (x->archive_fd >= 0)
     close(x->archive_fd);
+  g_free(x->read_buf);
+  g_clear_error(&x->read_error);
   if (x->stage_fd >= 0)
     close(x->stage_fd);
   g_hash_table_unref(x->seen);
   g_array_unref(x->created);
   g_ptr_array_unref(x->entries);
-  cup_sha256_free(x->sha);
   cup_extract_layout_clear(&x->layout);
 }
 
@@ -633,6 +625,7 @@ gboolean cup_extract_archive(const CupExtractOptions *o, GPtrArray *entries_out,
 {
   g_return_val_if_fail(o != NULL && o->archive != NULL && o->component != NULL, FALSE);
   g_return_val_if_fail(o->staging != NULL && entries_out != NULL, FALSE);
+  g_return_val_if_fail(o->input == NULL || o->archive_size > 0, FALSE);
   Extractor x;
   g_autoptr(GError) local = NULL;
   gboolean ok = extractor_init(&x, o, cancellable, &local) && read_entries(&x, &local);
@@ -642,6 +635,7 @@ gboolean cup_extract_archive(const CupExtractOptions *o, GPtrArray *entries_out,
     g_ptr_array_extend_and_steal(entries_out, g_steal_pointer(&x.entries));
     x.entries = g_ptr_array_new();
   } else if (x.stage_fd >= 0) {
+    cup_extract_writer_drain(x.writer); /* every file closed, no write in flight */
     remove_created(&x);
   }
   extractor_clear(&x);

@@ -23,7 +23,9 @@
  * ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS flag refuses. The checks those flags stand for
  * (SECURE_NODOTDOT, SECURE_SYMLINKS, SECURE_NOABSOLUTEPATHS) are all made here, stricter.
  *
- * Memory is constant (libarchive's buffers and one hash context) whatever the archive size.
+ * Memory is constant whatever the archive size: libarchive's buffers, the xz dictionary the
+ * archive asks for (8 MiB at xz -6, 64 MiB at -9) and at most 8 MiB of data queued for the
+ * thread that writes and hashes files while this one decompresses.
  */
 #pragma once
 
@@ -62,6 +64,11 @@ typedef struct {
 
 typedef struct {
   const char *archive;      /* the verified archive (the cache file), .tar.xz or .zip */
+  GInputStream *input;      /* optional: read the archive from here instead (@archive then only
+                             * names it in messages; @archive_size is required). Lets a caller
+                             * decompress while the bytes arrive; it must then check their
+                             * SHA-256 before it moves anything staged into the tree. A read
+                             * error of the stream is returned as it is (cancelled: CANCELLED). */
   const char *component;    /* "cudnn", "cuda_nvcc": names the archive in messages; required */
   const char *platform;     /* "linux-x86_64", "windows-x86_64"; NULL: read from the top dir */
   const char *staging;      /* an existing directory on the toolkit root's file system */
@@ -85,21 +92,24 @@ typedef struct {
  *
  * The whole archive is refused, and everything this call wrote below @o->staging removed, when
  * any entry: is not below one top directory `<component>-<platform>-<version>-archive/`; has
- * a `..`, absolute, drive-letter (C:), UNC (\\server) path, a backslash, a control character
- * or invalid UTF-8; is a hard link, device, FIFO or socket; has setuid, setgid or sticky bits;
- * is a symlink whose target is absolute or leaves the toolkit tree when resolved lexically from
- * the link's place in the tree (`..` may only lead a target); maps onto the same place as an
- * earlier entry or would be written through an earlier symlink or file; or passes a cap
- * (bytes, entries, depth). Files and directories already in @o->staging (another archive's)
- * are never replaced; directories are shared. Modes are 0755 (any executable bit) or 0644, and
- * 0755 for directories, whatever the umask. Files are not fsynced: the transaction syncs the
- * file system before it commits.
+ * a `..`, absolute, drive-letter (C:), UNC (\\server) path, a backslash, a control character,
+ * a name over 255 bytes or invalid UTF-8 (in a Windows archive also a ':', a device name such as
+ * NUL, or a name ending in a dot or space; libarchive's zip reader turns the '\' of most names into
+ * '/' before we see them, so those are checked as Windows would read them); is a hard link, a
+ * device, FIFO or socket; has setuid, setgid or sticky bits; is a symlink whose target is
+ * absolute or leaves the toolkit tree when resolved lexically from the link's place in the
+ * tree (`..` may only lead a target); maps onto the same place as an earlier entry or would
+ * be written through an earlier symlink or file; or passes a cap (bytes, entries, depth).
+ * Files already in @o->staging (another archive's) are never replaced; directories are
+ * shared. Modes are 0755 (any executable bit) or 0644, and 0755 for directories, whatever the
+ * umask. Files are not fsynced: the transaction syncs the file system before it commits.
  *
  * Errors: CUP_ERROR_INTEGRITY for unsafe content ("cudnn archive: entry 'E' leaves the toolkit
  * tree; the archive is refused and nothing was written"); CUP_ERROR_PARSE for a corrupt or
  * truncated archive; CUP_ERROR_IO naming the path for a disk problem (a full disk says how much
- * was written and how big the file was); CUP_ERROR_UNSUPPORTED for a symlink on a system
- * without them; CUP_ERROR_CANCELLED when @cancellable fires (checked between data blocks).
+ * was written and how big the file was); CUP_ERROR_USAGE for a bad lib_dir, include_dir or
+ * component; CUP_ERROR_CANCELLED when @cancellable fires (checked between data blocks); a
+ * failing @o->input's own error.
  */
 gboolean cup_extract_archive(const CupExtractOptions *o, GPtrArray *entries_out,
                              GCancellable *cancellable, GError **error);

@@ -9,6 +9,10 @@
 
 #define TOP_SUFFIX "-archive"
 #define DOC_DIR "share/doc/cudaup"
+/* NAME_MAX and PATH_MAX - 1 of Linux (and of NTFS names): longer ones could only fail later
+ * with a less telling error. */
+#define NAME_BYTES_MAX 255
+#define PATH_BYTES_MAX 4095
 
 /* A name fit for a one-line message: as it is when it is printable UTF-8, else escaped. */
 static char *printable(const char *name)
@@ -34,6 +38,40 @@ gboolean cup_extract_refuse(GError **error, const char *component, const char *n
   return FALSE;
 }
 
+/* Whether no component of @path is longer than NAME_BYTES_MAX. */
+static gboolean names_short(const char *path)
+{
+  for (const char *p = path; *p != '\0';) {
+    gsize len = strcspn(p, "/");
+    if (len > NAME_BYTES_MAX)
+      return FALSE;
+    p += len + (p[len] == '/');
+  }
+  return TRUE;
+}
+
+/* Whether every component of @path means itself on Windows: not a device (CON, NUL, COM1,
+ * ... with or without an extension) and not ending in a dot or space, which Windows drops. */
+static gboolean windows_names_ok(const char *path)
+{
+  static const char *const devices[] = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"};
+  g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+  for (char **p = parts; *p != NULL; p++) {
+    gsize len = strlen(*p);
+    if (len > 0 && strcmp(*p, ".") != 0 && strcmp(*p, "..") != 0 &&
+        ((*p)[len - 1] == '.' || (*p)[len - 1] == ' '))
+      return FALSE;
+    g_autofree char *stem = g_ascii_strup(*p, (gssize)strcspn(*p, ". "));
+    for (gsize i = 0; i < G_N_ELEMENTS(devices); i++)
+      if (strcmp(stem, devices[i]) == 0)
+        return FALSE;
+    if ((g_str_has_prefix(stem, "COM") || g_str_has_prefix(stem, "LPT")) && strlen(stem) == 4 &&
+        g_ascii_isdigit(stem[3]))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 /* What is wrong with @path as a relative path that means the same on Linux and Windows, as a
  * noun phrase ("an absolute path"), or NULL when nothing is. ':' is refused only in Windows
  * archives, where it names a drive or an NTFS stream; a drive prefix everywhere. */
@@ -44,6 +82,8 @@ static const char *path_problem(const char *path, gboolean windows)
   for (const char *p = path; *p != '\0'; p++)
     if ((guchar)*p < 0x20 || *p == 0x7f)
       return "a path with a control character";
+  if (strlen(path) > PATH_BYTES_MAX || !names_short(path))
+    return "a path too long for the file system (names up to 255 bytes, paths up to 4095)";
   if (strchr(path, '\\') != NULL)
     return "a path with a backslash (a Windows separator or UNC name)";
   if (path[0] == '/')
@@ -52,6 +92,8 @@ static const char *path_problem(const char *path, gboolean windows)
     return "a path with a drive letter";
   if (windows && strchr(path, ':') != NULL)
     return "a path with ':' (a Windows drive or stream name)";
+  if (windows && !windows_names_ok(path))
+    return "a path Windows reads as another (a device name like NUL, or a trailing dot or space)";
   return NULL;
 }
 
@@ -66,13 +108,14 @@ static GPtrArray *split_path(const char *path)
   return parts;
 }
 
-/* A directory option (lib_dir, include_dir): a plain relative path inside the tree. */
+/* A directory option (lib_dir, include_dir): a plain relative path inside the tree, written
+ * as entries' paths are ("a/b": no empty, "." or ".." component). */
 static gboolean check_dir_option(const char *what, const char *value, GError **error)
 {
-  g_autoptr(GPtrArray) parts = split_path(value);
-  gboolean ok = path_problem(value, FALSE) == NULL && parts->len > 0 && value[0] != '.';
-  for (guint i = 0; ok && i < parts->len; i++)
-    ok = strcmp(g_ptr_array_index(parts, i), "..") != 0;
+  gboolean ok = *value != '\0' && path_problem(value, FALSE) == NULL;
+  g_auto(GStrv) parts = g_strsplit(value, "/", -1);
+  for (char **p = parts; ok && *p != NULL; p++)
+    ok = **p != '\0' && strcmp(*p, ".") != 0 && strcmp(*p, "..") != 0;
   if (!ok)
     g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
                 "extract: %s '%s' is not a plain relative path inside the toolkit tree (like "
@@ -223,15 +266,18 @@ static guint count_parts(const char *path)
   return n;
 }
 
+static gboolean check_name(const CupExtractLayout *layout, const char *name, GError **error)
+{
+  const char *problem = path_problem(name, layout->windows);
+  return problem == NULL || cup_extract_refuse(error, layout->component, name, "is %s", problem);
+}
+
 char *cup_extract_map(CupExtractLayout *layout, const char *name, gboolean is_dir, gboolean *is_top,
                       GError **error)
 {
   *is_top = FALSE;
-  const char *problem = path_problem(name, layout->windows);
-  if (problem != NULL) {
-    cup_extract_refuse(error, layout->component, name, "is %s", problem);
+  if (!check_name(layout, name, error))
     return NULL;
-  }
   g_autoptr(GPtrArray) parts = split_path(name);
   if (!check_dotdot(layout, name, parts, error))
     return NULL;
@@ -240,16 +286,10 @@ char *cup_extract_map(CupExtractLayout *layout, const char *name, gboolean is_di
     return NULL;
   }
   const char *top = g_ptr_array_index(parts, 0);
-  if (layout->top == NULL) {
-    /* The top directory tells a Windows archive, where ':' is refused too. */
-    if (!take_top(layout, name, top, error))
-      return NULL;
-    problem = path_problem(name, layout->windows);
-    if (problem != NULL) {
-      cup_extract_refuse(error, layout->component, name, "is %s", problem);
-      return NULL;
-    }
-  }
+  /* The top directory tells a Windows archive, where ':' is refused too. */
+  if (layout->top == NULL &&
+      (!take_top(layout, name, top, error) || !check_name(layout, name, error)))
+    return NULL;
   if (strcmp(top, layout->top) != 0) {
     cup_extract_refuse(error, layout->component, name,
                        "is outside the archive's top directory '%s/'", layout->top);

@@ -53,4 +53,47 @@ gboolean cup_extract_check_link(const CupExtractLayout *layout, const char *name
 gboolean cup_extract_refuse(GError **error, const char *component, const char *name,
                             const char *format, ...) G_GNUC_PRINTF(4, 5);
 
+/* ---- the writer thread (extract_writer.c) ---- */
+
+typedef struct CupExtractWriter CupExtractWriter;
+
+/* The first step the writer thread could not do. */
+typedef struct {
+  int saved_errno;
+  const char *doing; /* "write", "set the mode of" */
+  char *path;        /* the file's tree path */
+  guint64 file_done; /* bytes of that file written */
+  guint64 file_size; /* its size as the archive declares it, 0 when unknown */
+  guint64 written;   /* bytes written by this writer in all */
+} CupExtractWriteFailure;
+
+/** cup_extract_writer_new: a writer with its thread started. Free with cup_extract_writer_free. */
+CupExtractWriter *cup_extract_writer_new(void);
+
+/**
+ * cup_extract_writer_data: queue @len bytes of @data (copied) to be written at @offset of the
+ * file @fd (@entry: its entry, whose size holds the declared size) and hashed, in order; waits
+ * while the queue is full. Gaps before @offset are holes, hashed as zeros. FALSE once a write
+ * has failed (see cup_extract_writer_drain); nothing is queued then.
+ */
+gboolean cup_extract_writer_data(CupExtractWriter *writer, int fd, CupExtractEntry *entry,
+                                 guint64 offset, const void *data, gsize len);
+
+/**
+ * cup_extract_writer_close: queue the end of the file @fd: a hole up to @size, mode @mode, close,
+ * then @entry's sha256 and size are set. With @entry NULL (an abandoned file) only closes @fd.
+ * Always queued, so every descriptor handed over is closed.
+ */
+void cup_extract_writer_close(CupExtractWriter *writer, int fd, CupExtractEntry *entry,
+                              guint64 size, guint32 mode);
+
+/**
+ * cup_extract_writer_drain: wait until everything queued is done. Returns NULL, or the first
+ * failure (owned by @writer); entries are complete only after a NULL return.
+ */
+const CupExtractWriteFailure *cup_extract_writer_drain(CupExtractWriter *writer);
+
+/** cup_extract_writer_free: finish what is queued, stop the thread, free. */
+void cup_extract_writer_free(CupExtractWriter *writer);
+
 G_END_DECLS
