@@ -33,6 +33,7 @@ static const ExitCodeRow exit_code_table[] = {
     {CUP_ERROR_NOT_FOUND, "not-found", 12, "the named toolkit, file or program does not exist"},
     {CUP_ERROR_PARTIAL, "partial", 13, "partly done; finish the printed manual step"},
     {CUP_ERROR_UNSUPPORTED, "unsupported", 14, "this OS, architecture or GPU is not supported"},
+    {CUP_ERROR_CHECK, "check-failed", 15, "installed, but the proof failed; see the printed fix"},
 };
 
 static const ExitCodeRow *find_row(CupErrorCode code)
