@@ -44,7 +44,9 @@ static void print_plan(const CupPlan *p)
     printf("; branch %s", p->driver_branch);
   printf("\n");
   printf("CUDA       %s (%s)\n", p->cuda_version ? p->cuda_version : "-",
-         p->cuda_required ? "install" : "optional: bundled by the framework");
+         p->cuda_required   ? "install"
+         : p->cuda_existing ? "installed already: kept"
+                            : "optional: bundled by the framework");
   if (p->cudnn_version)
     printf("cuDNN      %s%s%s (%s)\n", p->cudnn_version, p->cudnn_variant ? " for " : "",
            p->cudnn_variant ? p->cudnn_variant : "", p->cudnn_required ? "required" : "install");
