@@ -28,15 +28,6 @@ int cup_vcmp(const char *a, const char *b)
   return order;
 }
 
-char *cup_major_minor(const char *version)
-{
-  CupVersion v;
-  if (!cup_version_parse(version, &v, NULL))
-    return g_strdup(version);
-  v.n_parts = MIN(v.n_parts, 2);
-  return cup_version_to_string(&v, 2);
-}
-
 /* "2.1" matches 2.1, 2.1.0, 2.1.2; "2.1.2" matches only 2.1.2 (and 2.1.2.0). */
 gboolean cup_version_matches(const char *pin, const char *version)
 {
