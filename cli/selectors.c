@@ -11,6 +11,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#ifdef G_OS_UNIX
+#include <unistd.h>
+#endif
 
 void cli_selectors_add_entries(CliSelectors *s, GArray *entries)
 {
@@ -104,6 +107,17 @@ CupSystem *cli_selectors_system(const CliGlobals *g, const CliSelectors *s, cons
   return g_steal_pointer(&sys);
 }
 
+/* Without root (Linux) or elevation (Windows: not known here yet) the default root is the
+ * user's own (DESIGN.md section 3). */
+static gboolean is_administrator(void)
+{
+#ifdef G_OS_UNIX
+  return geteuid() == 0;
+#else
+  return TRUE;
+#endif
+}
+
 /* The toolkit cuDNN would be added to: the one at --prefix, else the newest detected. */
 static void find_existing(const CliSelectors *s, const CupSystem *sys, CupRequest *r)
 {
@@ -129,7 +143,8 @@ CupPlan *cli_selectors_plan(const CliSelectors *s, const CupSystem *sys, const C
   r.mirror = g_strdup(s->mirrors ? s->mirrors[0] : NULL);
   while (r.mirror && g_str_has_suffix(r.mirror, "/") && strlen(r.mirror) > 1)
     r.mirror[strlen(r.mirror) - 1] = '\0'; /* archive URLs are MIRROR/cuda/redist/... */
-  r.prefix = g_strdup(s->prefix), r.with_toolkit = s->with_toolkit, r.user_scope = s->user;
+  r.prefix = g_strdup(s->prefix), r.with_toolkit = s->with_toolkit;
+  r.user_scope = s->user || !is_administrator();
   r.user_data_dir = g_strdup(g_get_user_data_dir());
   find_existing(s, sys, &r);
   CupPlan *plan = cup_plan_make(sys, cat, &r, error);

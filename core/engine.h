@@ -46,9 +46,9 @@ typedef struct {
 
 /* One package of the install. */
 typedef struct {
-  char *name;      /* "cudnn-9.19" */
-  char *component; /* "cuda" or "cudnn" */
-  char *version;   /* "13.0.2", "9.19.0.56" */
+  char *name;             /* "cudnn-9.19" */
+  char *component;        /* "cuda" or "cudnn" */
+  char *version;          /* "13.0.2", "9.19.0.56" */
   GPtrArray *archives;    /* char*: component names of its archives */
   gboolean already;       /* it was installed already: left as it was */
   guint n_files, n_links; /* entries its archives hold */
@@ -64,18 +64,18 @@ typedef struct {
 
 typedef struct {
   char *root;
-  char *recovered;          /* what the recovery at the start did, NULL: nothing */
-  gboolean already;         /* every package was installed already: nothing was done */
-  gboolean dry_run;         /* nothing was changed */
-  GPtrArray *packages;      /* CupEnginePackage* */
-  GPtrArray *archives;      /* json_t* objects: component, sha256, size, cache path, source */
-  GPtrArray *files;         /* CupEngineFile*: dry run: of the archives already in the cache */
-  GPtrArray *notes;         /* char*: what the user should know (one line each) */
-  char *default_link;       /* the link made by set_default, NULL when none */
-  guint64 downloaded;       /* bytes received in this run */
-  guint64 written;          /* bytes of files written into the tree */
+  char *recovered;     /* what the recovery at the start did, NULL: nothing */
+  gboolean already;    /* every package was installed already: nothing was done */
+  gboolean dry_run;    /* nothing was changed */
+  GPtrArray *packages; /* CupEnginePackage* */
+  GPtrArray *archives; /* json_t* objects: component, sha256, size, cache path, source */
+  GPtrArray *files;    /* CupEngineFile*: dry run: of the archives already in the cache */
+  GPtrArray *notes;    /* char*: what the user should know (one line each) */
+  char *default_link;  /* the link made by set_default, NULL when none */
+  guint64 downloaded;  /* bytes received in this run */
+  guint64 written;     /* bytes of files written into the tree */
   gint64 ms_download, ms_extract, ms_commit, ms_check, ms_total; /* milliseconds */
-  CupCheckResult *check;    /* NULL when not proved */
+  CupCheckResult *check;                                         /* NULL when not proved */
 } CupEngineResult;
 
 /**

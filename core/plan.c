@@ -657,13 +657,13 @@ static gboolean plan_gpu(CupPlan *plan, const Ctx *c, GError **error)
 }
 
 /* Whether cuDNN goes into the toolkit already installed rather than with a new one: asked for
- * cuDNN, no CUDA pinned (or the same), no framework that picks its own CUDA, and not asked to
- * install the toolkit. */
+ * cuDNN alone (no --cuda: a pinned CUDA is installed, identical files left alone), no
+ * framework that picks its own CUDA, and not asked to install the toolkit. */
 static gboolean adds_to_existing(const Ctx *c)
 {
   const CupRequest *r = c->request;
-  return r->existing_cuda && r->cudnn && r->framework == CUP_FRAMEWORK_NONE && !r->with_toolkit &&
-         (r->cuda == NULL || cup_version_matches(r->cuda, r->existing_cuda));
+  return r->existing_cuda && r->cudnn && r->cuda == NULL && r->framework == CUP_FRAMEWORK_NONE &&
+         !r->with_toolkit;
 }
 
 /* cuDNN into a toolkit that is there already (the common case in the field: students who
