@@ -21,17 +21,7 @@
  * least their size. A disk that fills anyway is rolled back. */
 #define UNPACK_LOWER_BOUND_TENTHS 13
 
-typedef struct {
-  const CupEngineOptions *o;
-  const CupPlan *plan;
-  CupEngineResult *r;
-  CupTxn *txn;
-  GPtrArray *fetched; /* CupFetchResult*, in the order of plan->archives */
-  gboolean root_existed;
-  gboolean committed;
-} Run;
-
-static gint64 ms_since(gint64 start_us)
+gint64 cup_engine_ms_since(gint64 start_us)
 {
   return (g_get_monotonic_time() - start_us) / 1000;
 }
@@ -41,11 +31,10 @@ static void progress_stage(const Run *run, const char *stage, gboolean final)
   if (run->o->progress == NULL)
     return;
   CupProgress p = {.stage = stage, .eta_ms = -1, .final = final};
-  run->o->progress(&p, run->o->progress_data);
+  cup_engine_progress(&p, (gpointer)run);
 }
 
-/* The NULL-terminated sha256 list of @pkg's archives, for its install record. */
-static GStrv package_archives(const Run *run, const CupEnginePackage *pkg)
+GStrv cup_engine_package_archives(const Run *run, const CupEnginePackage *pkg)
 {
   g_autoptr(GStrvBuilder) b = g_strv_builder_new();
   for (guint i = 0; i < run->plan->archives->len; i++) {
@@ -59,7 +48,7 @@ static GStrv package_archives(const Run *run, const CupEnginePackage *pkg)
 
 static gboolean package_installed(const Run *run, CupEnginePackage *pkg, GError **error)
 {
-  g_auto(GStrv) archives = package_archives(run, pkg);
+  g_auto(GStrv) archives = cup_engine_package_archives(run, pkg);
   CupTxnPackage tp = {pkg->name, pkg->component, pkg->version, (const char *const *)archives};
   g_autoptr(GError) local = NULL;
   pkg->already = cup_txn_is_installed(run->r->root, &tp, &local);
@@ -83,7 +72,7 @@ static gboolean all_installed(const Run *run, gboolean *all, GError **error)
   return TRUE;
 }
 
-static gboolean in_cache(const Run *run, const CupPlanArchive *a)
+gboolean cup_engine_in_cache(const Run *run, const CupPlanArchive *a)
 {
   g_autofree char *path = cup_cache_archive_path(run->o->cache, a->sha256);
   GStatBuf st;
@@ -97,106 +86,12 @@ static gboolean check_space(const Run *run, GError **error)
   guint64 download = 0, unpack = 0;
   for (guint i = 0; i < run->plan->archives->len; i++) {
     const CupPlanArchive *a = g_ptr_array_index(run->plan->archives, i);
-    if (!in_cache(run, a))
+    if (!cup_engine_in_cache(run, a))
       download += a->size;
     unpack += a->size / 10 * UNPACK_LOWER_BOUND_TENTHS;
   }
   return cup_txn_check_space(cup_cache_dir(run->o->cache), download, error) &&
          cup_txn_check_space(run->r->root, unpack, error);
-}
-
-static gboolean download(Run *run, GError **error)
-{
-  gint64 start = g_get_monotonic_time();
-  CupFetchOptions fo = *run->o->fetch;
-  fo.progress = run->o->progress;
-  fo.progress_data = run->o->progress_data;
-  fo.cancellable = run->o->cancellable;
-  run->fetched = cup_fetch_plan_archives(&fo, run->o->cache, run->plan, error);
-  run->r->ms_download = ms_since(start);
-  if (run->fetched == NULL)
-    return FALSE;
-  for (guint i = 0; i < run->fetched->len; i++) {
-    const CupFetchResult *f = g_ptr_array_index(run->fetched, i);
-    const CupPlanArchive *a = g_ptr_array_index(run->plan->archives, i);
-    run->r->downloaded += f->downloaded;
-    g_ptr_array_add(run->r->archives,
-                    json_pack("{s:s,s:s,s:I,s:s,s:b,s:o}", "component", a->component, "sha256",
-                              a->sha256, "size", (json_int_t)a->size, "cache_path", f->path,
-                              "from_cache", f->from_cache, "url",
-                              f->url ? json_string(f->url) : json_null()));
-  }
-  return TRUE;
-}
-
-/* CupExtractEntry and CupTxnEntry carry the same fields (txn.h). */
-static GPtrArray *txn_entries(const GPtrArray *extracted, CupEnginePackage *pkg)
-{
-  GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)cup_txn_entry_free);
-  for (guint i = 0; i < extracted->len; i++) {
-    const CupExtractEntry *e = g_ptr_array_index(extracted, i);
-    g_ptr_array_add(out, cup_txn_entry_new((CupTxnEntryType)e->type, e->path, e->mode, e->sha256,
-                                           e->size, e->link_target));
-    pkg->n_files += e->type == CUP_EXTRACT_FILE;
-    pkg->n_links += e->type == CUP_EXTRACT_SYMLINK;
-    if (e->type == CUP_EXTRACT_FILE)
-      pkg->bytes += e->size;
-  }
-  return out;
-}
-
-static CupEnginePackage *package_of(const Run *run, const CupPlanArchive *a)
-{
-  for (guint i = 0; i < run->r->packages->len; i++) {
-    CupEnginePackage *p = g_ptr_array_index(run->r->packages, i);
-    for (guint k = 0; k < p->archives->len; k++)
-      if (strcmp(g_ptr_array_index(p->archives, k), a->component) == 0)
-        return p;
-  }
-  g_assert_not_reached();
-}
-
-/* Unpacks archive @i into its own directory below the staging directory and moves it into the
- * root: archives never collide in staging, and each apply is journaled on its own. */
-static gboolean install_archive(Run *run, guint i, GError **error)
-{
-  const CupPlanArchive *a = g_ptr_array_index(run->plan->archives, i);
-  const CupFetchResult *f = g_ptr_array_index(run->fetched, i);
-  CupEnginePackage *pkg = package_of(run, a);
-  g_autofree char *name = g_strdup_printf("%u", i);
-  g_autofree char *staging = g_build_filename(cup_txn_staging_dir(run->txn), name, NULL);
-  if (g_mkdir(staging, 0700) != 0) {
-    int saved = errno;
-    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot create %s: %s", staging, g_strerror(saved));
-    return FALSE;
-  }
-  CupExtractOptions eo = {.archive = f->path,
-                          .component = a->component,
-                          .platform = run->plan->platform,
-                          .staging = staging,
-                          .archive_size = a->size,
-                          .progress = run->o->progress,
-                          .progress_data = run->o->progress_data};
-  g_autoptr(GPtrArray) extracted =
-      g_ptr_array_new_with_free_func((GDestroyNotify)cup_extract_entry_free);
-  if (!cup_extract_archive(&eo, extracted, run->o->cancellable, error))
-    return FALSE;
-  g_autoptr(GPtrArray) entries = txn_entries(extracted, pkg);
-  g_auto(GStrv) archives = package_archives(run, pkg);
-  CupTxnPackage tp = {pkg->name, pkg->component, pkg->version, (const char *const *)archives};
-  return cup_txn_apply(run->txn, &tp, staging, entries, run->o->cancellable, error);
-}
-
-static gboolean extract_all(Run *run, GError **error)
-{
-  gint64 start = g_get_monotonic_time();
-  for (guint i = 0; i < run->plan->archives->len; i++)
-    if (!install_archive(run, i, error))
-      return FALSE;
-  for (guint i = 0; i < run->r->packages->len; i++)
-    run->r->written += ((CupEnginePackage *)g_ptr_array_index(run->r->packages, i))->bytes;
-  run->r->ms_extract = ms_since(start);
-  return TRUE;
 }
 
 static gboolean begin(Run *run, GError **error)
@@ -219,7 +114,7 @@ static gboolean commit(Run *run, GError **error)
   gboolean ok = cup_txn_commit(run->txn, error);
   run->committed = ok;
   progress_stage(run, "commit", TRUE);
-  run->r->ms_commit = ms_since(start);
+  run->r->ms_commit = cup_engine_ms_since(start);
   return ok;
 }
 
@@ -306,7 +201,7 @@ static gboolean prove(Run *run, GError **error)
   progress_stage(run, "check", FALSE);
   run->r->check = cup_check_toolkit(&co, error);
   progress_stage(run, "check", TRUE);
-  run->r->ms_check = ms_since(start);
+  run->r->ms_check = cup_engine_ms_since(start);
   if (run->r->check == NULL)
     return FALSE;
   if (run->r->check->ok)
@@ -340,7 +235,7 @@ static gboolean dry_run(Run *run, GError **error)
   for (guint i = 0; i < run->plan->archives->len; i++) {
     const CupPlanArchive *a = g_ptr_array_index(run->plan->archives, i);
     g_autofree char *path = cup_cache_archive_path(run->o->cache, a->sha256);
-    gboolean cached = in_cache(run, a);
+    gboolean cached = cup_engine_in_cache(run, a);
     g_ptr_array_add(run->r->archives,
                     json_pack("{s:s,s:s,s:I,s:s,s:s,s:b}", "component", a->component, "sha256",
                               a->sha256, "size", (json_int_t)a->size, "url", a->url, "cache_path",
@@ -384,16 +279,19 @@ static gboolean check_plan(const CupPlan *plan, GError **error)
 static gboolean run_install(Run *run, GError **error)
 {
   gboolean all;
-  if (!check_space(run, error) || !download(run, error) || !begin(run, error))
+  /* The lock first: a second installer into this root waits or gives up before it downloads
+   * gigabytes, and unpacking needs the transaction's staging directory. */
+  if (!check_space(run, error) || !begin(run, error))
     return FALSE;
-  /* Another cudaup may have installed the same while this one downloaded. */
+  /* Another cudaup may have installed the same while this one waited for the lock. */
   if (!all_installed(run, &all, error))
     return FALSE;
   if (all) {
     run->r->already = TRUE;
     return TRUE;
   }
-  if (!extract_all(run, error) || !commit(run, error))
+  if (!cup_engine_download_and_unpack(run, error) || !cup_engine_apply(run, error) ||
+      !commit(run, error))
     return FALSE;
   if (run->o->set_default)
     set_default_link(run);
@@ -414,7 +312,9 @@ CupEngineResult *cup_engine_install(const CupEngineOptions *o, CupEngineResult *
     *partial = NULL;
   if (!check_plan(o->plan, error))
     return NULL;
-  Run run = {.o = o, .plan = o->plan, .r = cup_engine_result_new(o->plan->toolkit_root)};
+  Run run = {
+      .o = o, .plan = o->plan, .r = cup_engine_result_new(o->plan->toolkit_root), .streamed = -1};
+  g_mutex_init(&run.progress_lock);
   run.r->dry_run = o->dry_run;
   cup_engine_result_add_packages(run.r, o->plan);
   gboolean all = FALSE, ok;
@@ -428,7 +328,9 @@ CupEngineResult *cup_engine_install(const CupEngineOptions *o, CupEngineResult *
     abandon(&run);
   g_clear_pointer(&run.txn, cup_txn_free);
   g_clear_pointer(&run.fetched, g_ptr_array_unref);
-  run.r->ms_total = ms_since(start);
+  g_clear_pointer(&run.staged, g_ptr_array_unref);
+  g_mutex_clear(&run.progress_lock);
+  run.r->ms_total = cup_engine_ms_since(start);
   if (ok)
     return run.r;
   if (partial)
