@@ -94,14 +94,37 @@ static gboolean check_space(const Run *run, GError **error)
          cup_txn_check_space(run->r->root, unpack, error);
 }
 
+static guint lock_wait(const CupEngineOptions *o)
+{
+  return o->lock_wait_ms ? o->lock_wait_ms : CUP_TXN_LOCK_WAIT_MS;
+}
+
+/* The topmost directory of @root's path that does not exist yet (cup_txn_begin creates it and
+ * those below it), or NULL when @root exists. */
+static char *first_missing(const char *root)
+{
+  char *missing = NULL;
+  g_autofree char *path = g_strdup(root);
+  while (!g_file_test(path, G_FILE_TEST_IS_DIR)) {
+    g_free(missing);
+    missing = g_strdup(path);
+    char *parent = g_path_get_dirname(path);
+    gboolean top = strcmp(parent, path) == 0;
+    g_free(path);
+    path = parent;
+    if (top)
+      break;
+  }
+  return missing;
+}
+
 static gboolean begin(Run *run, GError **error)
 {
   g_autofree char *names = cup_engine_package_names(run->r);
   g_autofree char *what = g_strdup_printf("install of %s", names);
   g_autofree char *recovered = NULL;
-  run->root_existed = g_file_test(run->r->root, G_FILE_TEST_IS_DIR);
-  guint wait = run->o->lock_wait_ms ? run->o->lock_wait_ms : CUP_TXN_LOCK_WAIT_MS;
-  run->txn = cup_txn_begin(run->r->root, what, wait, &recovered, error);
+  run->first_created = first_missing(run->r->root);
+  run->txn = cup_txn_begin(run->r->root, what, lock_wait(run->o), &recovered, error);
   if (recovered != NULL && run->r->recovered == NULL)
     run->r->recovered = g_steal_pointer(&recovered);
   return run->txn != NULL;
@@ -118,6 +141,17 @@ static gboolean commit(Run *run, GError **error)
   return ok;
 }
 
+/* The root, then each parent begin() made for it, while they are empty. */
+static void remove_made_dirs(const Run *run)
+{
+  g_autofree char *dir = g_strdup(run->r->root);
+  while (g_rmdir(dir) == 0 && strcmp(dir, run->first_created) != 0) {
+    char *parent = g_path_get_dirname(dir);
+    g_free(dir);
+    dir = parent;
+  }
+}
+
 /* After a failure inside the transaction: roll back, and remove a root this run created (it is
  * empty again) while the lock is still held, so that a failure changes nothing on disk. A
  * process waiting for the lock sees it unlinked and takes a new one (core/filelock). */
@@ -128,7 +162,7 @@ static void abandon(Run *run)
     g_warning("%s", error->message);
     return;
   }
-  if (run->root_existed)
+  if (run->first_created == NULL)
     return;
   g_autofree char *state = g_build_filename(run->r->root, CUP_TXN_STATE_DIR, NULL);
   static const char *const empty_dirs[] = {"staging", "saved", "installs"};
@@ -136,15 +170,15 @@ static void abandon(Run *run)
     g_autofree char *dir = g_build_filename(state, empty_dirs[i], NULL);
     g_rmdir(dir); /* only when empty: anything else stays for the next recovery */
   }
-  g_autoptr(GDir) dir = g_dir_open(state, 0, NULL);
+  g_autoptr(GDir) state_dir = g_dir_open(state, 0, NULL);
   const char *name;
-  while (dir && (name = g_dir_read_name(dir)) != NULL)
+  while (state_dir && (name = g_dir_read_name(state_dir)) != NULL)
     if (strcmp(name, "lock") != 0)
       return;
   g_autofree char *lock = g_build_filename(state, "lock", NULL);
   g_unlink(lock);
   g_rmdir(state);
-  g_rmdir(run->r->root);
+  remove_made_dirs(run);
 }
 
 #ifdef G_OS_UNIX
@@ -321,7 +355,7 @@ CupEngineResult *cup_engine_install(const CupEngineOptions *o, CupEngineResult *
   if (o->dry_run)
     ok = dry_run(&run, error);
   else
-    ok = cup_txn_recover(run.r->root, CUP_TXN_LOCK_WAIT_MS, &run.r->recovered, error) &&
+    ok = cup_txn_recover(run.r->root, lock_wait(o), &run.r->recovered, error) &&
          all_installed(&run, &all, error) && (all || run_install(&run, error));
   run.r->already = run.r->already || all;
   if (!ok && run.txn != NULL && !run.committed)
@@ -330,6 +364,7 @@ CupEngineResult *cup_engine_install(const CupEngineOptions *o, CupEngineResult *
   g_clear_pointer(&run.fetched, g_ptr_array_unref);
   g_clear_pointer(&run.staged, g_ptr_array_unref);
   g_mutex_clear(&run.progress_lock);
+  g_free(run.first_created);
   run.r->ms_total = cup_engine_ms_since(start);
   if (ok)
     return run.r;

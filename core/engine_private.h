@@ -16,7 +16,7 @@ typedef struct {
   GMutex progress_lock;   /* progress comes from the download thread and this one */
   gboolean download_over; /* the download stage sent its last event */
   int streamed;           /* index of the archive unpacked while it downloads, -1: none */
-  gboolean root_existed;
+  char *first_created;    /* the topmost directory of the root's path begin() created, or NULL */
   gboolean committed;
 } Run;
 

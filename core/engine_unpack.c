@@ -59,7 +59,9 @@ static gpointer download_thread(gpointer data)
   return NULL;
 }
 
-/* The archive worth unpacking while it downloads: the largest one not in the cache. */
+/* The archive worth unpacking while it downloads: the largest one not in the cache. Never a
+ * .zip: a zip's central directory at its end is what holds the modes (setuid bits included),
+ * which a reader going front to back does not see. */
 static int pick_streamed(const Run *run)
 {
 #ifdef G_OS_UNIX
@@ -67,7 +69,7 @@ static int pick_streamed(const Run *run)
   guint64 best_size = 0;
   for (guint i = 0; i < run->plan->archives->len; i++) {
     const CupPlanArchive *a = g_ptr_array_index(run->plan->archives, i);
-    if (a->size > best_size && !cup_engine_in_cache(run, a))
+    if (a->size > best_size && !g_str_has_suffix(a->path, ".zip") && !cup_engine_in_cache(run, a))
       best = (int)i, best_size = a->size;
   }
   return best;
@@ -118,6 +120,12 @@ static gboolean unpack(Run *run, guint i, GInputStream *input, GError **error)
   return TRUE;
 }
 
+static void staged_free(gpointer entries)
+{
+  if (entries != NULL)
+    g_ptr_array_unref(entries);
+}
+
 /* Runs the download on its own thread and, meanwhile, unpacks the streamed archive here. */
 static gboolean download_streaming(Run *run, GError **error)
 {
@@ -145,14 +153,14 @@ static gboolean download_streaming(Run *run, GError **error)
   if (d.stream != NULL &&
       (stream_error != NULL || cup_engine_stream_restarted(d.stream) || !ok ||
        ((CupFetchResult *)g_ptr_array_index(run->fetched, run->streamed))->from_cache))
-    g_clear_pointer(&g_ptr_array_index(run->staged, run->streamed), g_ptr_array_unref);
+    g_clear_pointer(&g_ptr_array_index(run->staged, run->streamed), staged_free);
   cup_engine_stream_free(d.stream);
   return ok;
 }
 
 gboolean cup_engine_download_and_unpack(Run *run, GError **error)
 {
-  run->staged = g_ptr_array_new_full(run->plan->archives->len, (GDestroyNotify)g_ptr_array_unref);
+  run->staged = g_ptr_array_new_full(run->plan->archives->len, staged_free);
   g_ptr_array_set_size(run->staged, (gint)run->plan->archives->len);
   gint64 start = g_get_monotonic_time();
   if (!download_streaming(run, error))
