@@ -72,6 +72,8 @@ typedef struct {
   GPtrArray *files;    /* CupEngineFile*: dry run: of the archives already in the cache */
   GPtrArray *notes;    /* char*: what the user should know (one line each) */
   char *default_link;  /* the link made by set_default, NULL when none */
+  char *streamed;      /* the archive unpacked while it downloaded; NULL: each one was unpacked
+                        * from its verified cache file */
   guint64 downloaded;  /* bytes received in this run */
   guint64 written;     /* bytes of files written into the tree */
   gint64 ms_download, ms_extract, ms_commit, ms_check, ms_total; /* milliseconds */

@@ -45,6 +45,7 @@ void cup_engine_result_free(CupEngineResult *r)
   g_ptr_array_unref(r->files);
   g_ptr_array_unref(r->notes);
   g_free(r->default_link);
+  g_free(r->streamed);
   g_clear_pointer(&r->check, cup_check_result_free);
   g_free(r);
 }
@@ -152,6 +153,7 @@ json_t *cup_engine_result_to_json(const CupEngineResult *r)
                         (json_int_t)r->downloaded, "written_bytes", (json_int_t)r->written);
   if (r->dry_run)
     json_object_set_new(o, "files", files_json(r));
+  json_object_set_new(o, "streamed", r->streamed ? json_string(r->streamed) : json_null());
   json_object_set_new(o, "default_link",
                       r->default_link ? json_string(r->default_link) : json_null());
   json_object_set_new(o, "timings_ms",

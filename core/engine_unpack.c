@@ -154,6 +154,10 @@ static gboolean download_streaming(Run *run, GError **error)
       (stream_error != NULL || cup_engine_stream_restarted(d.stream) || !ok ||
        ((CupFetchResult *)g_ptr_array_index(run->fetched, run->streamed))->from_cache))
     g_clear_pointer(&g_ptr_array_index(run->staged, run->streamed), staged_free);
+  if (d.stream != NULL && g_ptr_array_index(run->staged, run->streamed) != NULL) {
+    const CupPlanArchive *a = g_ptr_array_index(run->plan->archives, run->streamed);
+    run->r->streamed = g_strdup(a->component);
+  }
   cup_engine_stream_free(d.stream);
   return ok;
 }

@@ -10,6 +10,7 @@
 #include "core/fetchplan.h"
 #include "core/txn.h"
 #include "tests/support/archspec.h"
+#include "tests/support/faultserver.h"
 #include "tests/support/treelist.h"
 #include "tests/support/txnscene.h"
 #include "tests/testutil.h"
@@ -679,6 +680,100 @@ static void test_proof(Fixture *fx, gconstpointer data)
   g_assert_true(cup_test_txn_exists(other, "lib64/libcudnn.so.9.19.0"));
 }
 
+/* ---- unpacking while downloading ---- */
+
+/* cuDNN with a real library inside (a few hundred KB of xz), served by the fault server with
+ * @fault over plain HTTP; installs it and returns the result (NULL with @error). */
+static CupEngineResult *install_served(Fixture *fx, const CupFault *fault, GError **error)
+{
+  CupTestSpec specs[G_N_ELEMENTS(cudnn_specs)];
+  memcpy(specs, cudnn_specs, sizeof specs);
+  specs[3].source = "/usr/local/cuda/lib64/libcudart.so.13";
+  g_autofree char *path =
+      put_archive(fx, CUP_TEST_TAR_XZ, CUDNN_TOP, specs, G_N_ELEMENTS(specs), FALSE);
+  g_autoptr(CupPlan) plan = plan_one(fx, path);
+  CupPlanArchive *a = g_ptr_array_index(plan->archives, 0);
+  g_assert_cmpuint(a->size, >, 150000);
+  g_autofree char *file = g_build_filename(fx->mirror, path, NULL);
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  g_assert_true(g_file_get_contents(file, &data, &len, NULL));
+  g_autoptr(CupFaultServer) server = cup_fault_server_start(NULL);
+  g_autofree char *served = g_strconcat("/", path, NULL);
+  cup_fault_server_add(server, served, data, len, fault);
+  const char *mirrors[] = {cup_fault_server_url(server), NULL};
+  g_free(a->url);
+  a->url = g_strconcat(mirrors[0], served, NULL);
+  fx->fetch.mirrors = mirrors;
+  fx->fetch.backoff_base_ms = 10;
+  CupEngineResult *r = run_engine(fx, plan, FALSE, TRUE, NULL, NULL, error);
+  fx->fetch.mirrors = fx->mirrors;
+  return r;
+}
+
+/* The installed library is the archive's, byte for byte. */
+static void assert_library_installed(const Fixture *fx)
+{
+  g_autofree char *lib = g_build_filename(fx->root, "lib64", "libcudnn.so.9.19.0", NULL);
+  g_autofree char *want = NULL, *got = NULL;
+  gsize want_len = 0, got_len = 0;
+  g_assert_true(
+      g_file_get_contents("/usr/local/cuda/lib64/libcudart.so.13", &want, &want_len, NULL));
+  g_assert_true(g_file_get_contents(lib, &got, &got_len, NULL));
+  g_assert_cmpmem(got, got_len, want, want_len);
+}
+
+/* A download cut short and resumed (Range) goes on feeding the same unpacking: the bytes
+ * follow on, so what was unpacked while downloading is kept. */
+static void test_stream_resumed(Fixture *fx, gconstpointer data)
+{
+  (void)data;
+  if (!g_file_test("/usr/local/cuda/lib64/libcudart.so.13", G_FILE_TEST_IS_REGULAR)) {
+    g_test_skip("/usr/local/cuda/lib64/libcudart.so.13 is absent: no real library to pack");
+    return;
+  }
+  CupFault cut = {.kind = CUP_FAULT_CUT_ONCE, .bytes = 60000};
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CupEngineResult) r = install_served(fx, &cut, &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(r->streamed, ==, "cudnn");
+  assert_library_installed(fx);
+}
+
+/* The first bytes were another file's (a new ETag): the transfer starts again from zero, so
+ * what was unpacked from them is thrown away and the verified download unpacked instead. */
+static void test_stream_restarted(Fixture *fx, gconstpointer data)
+{
+  (void)data;
+  if (!g_file_test("/usr/local/cuda/lib64/libcudart.so.13", G_FILE_TEST_IS_REGULAR)) {
+    g_test_skip("/usr/local/cuda/lib64/libcudart.so.13 is absent: no real library to pack");
+    return;
+  }
+  CupFault changes = {.kind = CUP_FAULT_ETAG_CHANGES, .bytes = 60000};
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CupEngineResult) r = install_served(fx, &changes, &error);
+  g_assert_no_error(error);
+  g_assert_null(r->streamed);
+  assert_library_installed(fx);
+}
+
+/* Bytes that never match: the unpacking done meanwhile is never applied, T stays absent. */
+static void test_stream_never_verified(Fixture *fx, gconstpointer data)
+{
+  (void)data;
+  if (!g_file_test("/usr/local/cuda/lib64/libcudart.so.13", G_FILE_TEST_IS_REGULAR)) {
+    g_test_skip("/usr/local/cuda/lib64/libcudart.so.13 is absent: no real library to pack");
+    return;
+  }
+  CupFault wrong = {.kind = CUP_FAULT_WRONG_BYTES, .bytes = 120000};
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CupEngineResult) r = install_served(fx, &wrong, &error);
+  g_assert_null(r);
+  g_assert_error(error, CUP_ERROR, CUP_ERROR_INTEGRITY);
+  g_assert_nonnull(strstr(error->message, "sha256 mismatch"));
+  g_assert_false(g_file_test(fx->root, G_FILE_TEST_EXISTS));
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -699,6 +794,9 @@ int main(int argc, char **argv)
       {"/engine/cancel", test_cancel_in_extract},
       {"/engine/cudnn-into-nvidia-tree", test_cudnn_into_nvidia_tree},
       {"/engine/proof", test_proof},
+      {"/engine/stream/resumed", test_stream_resumed},
+      {"/engine/stream/restarted", test_stream_restarted},
+      {"/engine/stream/never-verified", test_stream_never_verified},
   };
   for (gsize i = 0; i < G_N_ELEMENTS(tests); i++)
     g_test_add(tests[i].name, Fixture, NULL, fixture_setup, tests[i].func, fixture_teardown);
