@@ -18,11 +18,11 @@
 #include "core/check.h"
 
 #include "core/error.h"
+#include "core/proc.h"
 #include "core/system.h"
 #include "core/version.h"
 
 #include <errno.h>
-#include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -487,82 +487,6 @@ static void prove_library(const Check *c, const LibSpec *spec, const char *expec
 
 /* ---- running nvcc ---- */
 
-typedef struct {
-  GSubprocess *proc;
-  GCancellable *cancel;
-  GAsyncResult *result;
-  gboolean timed_out;
-} ToolRun;
-
-#ifdef G_OS_UNIX
-/* nvcc runs cicc, ptxas and gcc: a group of its own lets the timeout kill all of them (a
- * grandchild left alive would hold the output pipe open). */
-static void tool_child_setup(gpointer data)
-{
-  (void)data;
-  setpgid(0, 0);
-}
-#endif
-
-static void on_tool_done(GObject *source, GAsyncResult *res, gpointer data)
-{
-  (void)source;
-  ((ToolRun *)data)->result = g_object_ref(res);
-}
-
-static gboolean on_tool_timeout(gpointer data)
-{
-  ToolRun *t = data;
-  t->timed_out = TRUE;
-#ifdef G_OS_UNIX
-  const char *id = g_subprocess_get_identifier(t->proc);
-  if (id != NULL)
-    kill(-(pid_t)g_ascii_strtoll(id, NULL, 10), SIGKILL);
-#endif
-  g_subprocess_force_exit(t->proc);
-  g_cancellable_cancel(t->cancel);
-  return G_SOURCE_REMOVE;
-}
-
-/* Run @argv with @envp in @cwd (NULL: ours) and wait, killing it after @timeout_ms.
- * Returns the finished process (@output: what it printed) or NULL when it cannot start. */
-static GSubprocess *run_tool(const char *const *argv, char **envp, const char *cwd,
-                             guint timeout_ms, char **output, gboolean *timed_out, GError **error)
-{
-  g_autoptr(GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_subprocess_launcher_set_environ(launcher, envp);
-  g_subprocess_launcher_set_cwd(launcher, cwd);
-#ifdef G_OS_UNIX
-  g_subprocess_launcher_set_child_setup(launcher, tool_child_setup, NULL, NULL);
-#endif
-  GSubprocess *proc = g_subprocess_launcher_spawnv(launcher, argv, error);
-  if (proc == NULL)
-    return NULL;
-  g_autoptr(GCancellable) cancel = g_cancellable_new();
-  g_autoptr(GMainContext) ctx = g_main_context_new();
-  g_main_context_push_thread_default(ctx);
-  ToolRun t = {proc, cancel, NULL, FALSE};
-  g_subprocess_communicate_async(proc, NULL, cancel, on_tool_done, &t);
-  GSource *timer = g_timeout_source_new(timeout_ms);
-  g_source_set_callback(timer, on_tool_timeout, &t, NULL);
-  g_source_attach(timer, ctx);
-  while (t.result == NULL)
-    g_main_context_iteration(ctx, TRUE);
-  g_source_destroy(timer);
-  g_source_unref(timer);
-  g_autoptr(GBytes) bytes = NULL;
-  g_subprocess_communicate_finish(proc, t.result, &bytes, NULL, NULL);
-  g_object_unref(t.result);
-  g_subprocess_wait(proc, NULL, NULL);
-  g_main_context_pop_thread_default(ctx);
-  gsize size = 0;
-  const char *data = bytes ? g_bytes_get_data(bytes, &size) : NULL;
-  *output = g_utf8_make_valid(data ? data : "", data ? (gssize)size : 0);
-  *timed_out = t.timed_out;
-  return proc;
-}
-
 /* PATH for nvcc: ROOT/bin first, then ours without the directories that hold another nvcc,
  * unless they also hold the host compiler nvcc needs (/usr/bin with Debian's nvcc). */
 static char *nvcc_path_variable(const Check *c)
@@ -621,22 +545,26 @@ static char *last_line(const char *text)
 }
 
 /* Run nvcc with @argv (temporary files and working directory in @dir, NULL: the usual) into
- * @output; NULL when it exited 0, else the failure and @fix. */
+ * @output; NULL when it exited 0, else the failure and @fix. nvcc runs cicc, ptxas and gcc:
+ * the timeout kills all of them, or one left alive would hold the output pipe open. */
 static char *run_nvcc(const Check *c, const char *const *argv, const char *dir, const char *fix,
                       char **output)
 {
   g_auto(GStrv) env = nvcc_environ(c, dir);
+  CupProcOptions run = {argv, (const char *const *)env, dir, TRUE, c->timeout_ms};
   g_autoptr(GError) local = NULL;
-  gboolean timed_out = FALSE;
-  g_autoptr(GSubprocess) proc = run_tool(argv, env, dir, c->timeout_ms, output, &timed_out, &local);
-  if (proc == NULL)
-    return g_strdup_printf("cannot be run: %s; %s", local->message, fix);
-  if (timed_out)
+  int status = 0;
+  g_autoptr(GBytes) bytes = cup_proc_run_full(&run, &status, &local);
+  if (status == CUP_PROC_TIMED_OUT)
     return g_strdup_printf("did not finish within %u ms and was killed; %s", c->timeout_ms, fix);
+  if (bytes == NULL)
+    return g_strdup_printf("%s; %s", local->message, fix);
+  gsize size = 0;
+  const char *data = g_bytes_get_data(bytes, &size);
+  *output = g_utf8_make_valid(data ? data : "", data ? (gssize)size : 0);
   g_autofree char *line = last_line(*output);
-  if (!g_subprocess_get_if_exited(proc))
+  if (status < 0)
     return g_strdup_printf("was killed (%s); %s", line, fix);
-  int status = g_subprocess_get_exit_status(proc);
   return status ? g_strdup_printf("exited with status %d: %s; %s", status, line, fix) : NULL;
 }
 
