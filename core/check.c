@@ -18,6 +18,7 @@
 #include "core/check.h"
 
 #include "core/error.h"
+#include "core/paths.h"
 #include "core/proc.h"
 #include "core/system.h"
 #include "core/version.h"
@@ -616,20 +617,6 @@ static void prove_nvcc(const Check *c, CupCheckItem *it)
             problem ? problem : g_strdup_printf("nvcc --version says %s", it->version));
 }
 
-static void remove_tree(const char *path)
-{
-  g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
-  const char *name;
-  while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-    g_autofree char *child = g_build_filename(path, name, NULL);
-    if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-      remove_tree(child);
-    else
-      g_remove(child);
-  }
-  g_rmdir(path);
-}
-
 /* NULL when @obj is a non-empty relocatable object of this platform, else what it is. */
 static char *object_problem(const char *obj)
 {
@@ -682,7 +669,7 @@ static void prove_compile(const Check *c, CupCheckItem *it)
     return;
   }
   char *problem = compile_in(c, nvcc, dir, fix);
-  remove_tree(dir);
+  cup_remove_tree(dir);
   item_done(it, problem == NULL,
             problem ? problem : g_strdup("compiled a kernel to a relocatable object"));
 }
