@@ -37,7 +37,9 @@ int cli_plan(CliGlobals *globals, int argc, char **argv);
 /** cli_fetch: `cudaup fetch`: download what the plan needs into the cache. Returns the exit code.
  */
 int cli_fetch(CliGlobals *globals, int argc, char **argv);
-/** cli_install: `cudaup install` (this version: --download-only, as cli_fetch). Exit code. */
+/** cli_install: `cudaup install`. Returns the exit code. */
 int cli_install(CliGlobals *globals, int argc, char **argv);
+/** cli_uninstall: `cudaup uninstall`. Returns the exit code. */
+int cli_uninstall(CliGlobals *globals, int argc, char **argv);
 /** cli_list: `cudaup list gpus|cuda|cudnn|drivers|frameworks`. Returns the exit code. */
 int cli_list(CliGlobals *globals, int argc, char **argv);

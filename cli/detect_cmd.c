@@ -3,6 +3,8 @@
 
 #include "core/detect.h"
 #include "core/error.h"
+#include "core/paths.h"
+#include "core/txn.h"
 
 #include <stdio.h>
 
@@ -90,6 +92,34 @@ static void print_text(const CupSystem *sys)
     printf("%s %s\n", i ? "        " : "Warning ", (char *)g_ptr_array_index(sys->warnings, i));
 }
 
+/* A toolkit root where an install was interrupted is put back in order first (the next cudaup
+ * command recovers and says so, core/txn.h); TRUE when one was. A root this user cannot
+ * write keeps its journal and gets a warning. */
+static gboolean recover_toolkits(const CliGlobals *g, CupSystem *sys)
+{
+  gboolean any = FALSE;
+  for (guint i = 0; i < sys->toolkits->len; i++) {
+    const CupToolkit *tk = g_ptr_array_index(sys->toolkits, i);
+    g_autofree char *root = cup_root_join(g->root, tk->root);
+    g_autofree char *journal = g_build_filename(root, CUP_TXN_STATE_DIR, "journal", NULL);
+    if (!g_file_test(journal, G_FILE_TEST_EXISTS))
+      continue;
+    g_autofree char *said = NULL;
+    g_autoptr(GError) error = NULL;
+    if (cup_txn_recover(root, CUP_TXN_LOCK_WAIT_MS, &said, &error)) {
+      if (said)
+        fprintf(stderr, "cudaup: %s\n", said);
+      any = any || said != NULL;
+    } else {
+      g_ptr_array_add(sys->warnings,
+                      g_strdup_printf("an install into %s was interrupted and is not recovered "
+                                      "yet (%s): run cudaup there as its owner",
+                                      tk->root, error->message));
+    }
+  }
+  return any;
+}
+
 int cli_detect(CliGlobals *g, int argc, char **argv)
 {
   g_autoptr(GError) error = NULL;
@@ -110,6 +140,10 @@ int cli_detect(CliGlobals *g, int argc, char **argv)
       .nvidia_smi = nvidia_smi,
   };
   g_autoptr(CupSystem) sys = cup_detect(&options, &error);
+  if (sys != NULL && recover_toolkits(g, sys)) {
+    g_clear_pointer(&sys, cup_system_free);
+    sys = cup_detect(&options, &error);
+  }
   if (sys == NULL)
     return cli_fail(g, error);
   for (guint i = 0; i < sys->warnings->len; i++)

@@ -20,7 +20,9 @@ static const Command commands[] = {
     {"detect", "show the NVIDIA GPUs, driver, CUDA toolkits and cuDNN on this machine", cli_detect},
     {"plan", "choose the driver, CUDA Toolkit, cuDNN and framework build that fit", cli_plan},
     {"fetch", "download and verify the archives a plan needs into the cache", cli_fetch},
-    {"install", "install what the plan needs (this version: --download-only)", cli_install},
+    {"install", "download, verify and install what the plan needs, then prove it works",
+     cli_install},
+    {"uninstall", "take back what cudaup installed into a toolkit root", cli_uninstall},
     {"list", "show what the catalog knows: gpus, cuda, cudnn, drivers, frameworks", cli_list},
 };
 

@@ -28,7 +28,7 @@ static void print_list(const char *title, const GPtrArray *lines)
     printf("  - %s\n", (char *)g_ptr_array_index(lines, i));
 }
 
-static void print_plan(const CupPlan *p)
+void cli_plan_print(const CupPlan *p)
 {
   printf("Plan for %s on %s (%s)\n", p->gpu && p->gpu->name ? p->gpu->name : "no GPU", p->os,
          p->platform);
@@ -44,7 +44,9 @@ static void print_plan(const CupPlan *p)
     printf("; branch %s", p->driver_branch);
   printf("\n");
   printf("CUDA       %s (%s)\n", p->cuda_version ? p->cuda_version : "-",
-         p->cuda_required ? "install" : "optional: bundled by the framework");
+         p->cuda_required   ? "install"
+         : p->cuda_existing ? "installed already: kept"
+                            : "optional: bundled by the framework");
   if (p->cudnn_version)
     printf("cuDNN      %s%s%s (%s)\n", p->cudnn_version, p->cudnn_variant ? " for " : "",
            p->cudnn_variant ? p->cudnn_variant : "", p->cudnn_required ? "required" : "install");
@@ -75,7 +77,7 @@ static int run_plan(CliGlobals *g, const CliSelectors *s)
   if (g->json)
     cli_print_json(cup_plan_to_json(plan));
   else
-    print_plan(plan);
+    cli_plan_print(plan);
   return 0;
 }
 

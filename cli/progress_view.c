@@ -140,8 +140,8 @@ static char *item_event(const CupProgress *p, const CupProgressItem *it, Seen *s
   if (it->state == CUP_PROGRESS_CACHED && was != CUP_PROGRESS_CACHED)
     line = g_strdup_printf("%s: %s: in the cache%s", stage(p), it->name, size);
   else if (it->state == CUP_PROGRESS_DONE && was != CUP_PROGRESS_DONE)
-    line =
-        g_strdup_printf("%s: %s: done%s%s", stage(p), it->name, size, it->total ? " verified" : "");
+    line = g_strdup_printf("%s: %s: done%s%s", stage(p), it->name, size,
+                           it->total && strcmp(stage(p), "download") == 0 ? " verified" : "");
   else if (it->state == CUP_PROGRESS_FAILED && was != CUP_PROGRESS_FAILED)
     line = g_strdup_printf("%s: %s: failed after %u attempt%s", stage(p), it->name, it->attempt,
                            it->attempt == 1 ? "" : "s");
@@ -216,6 +216,15 @@ static void render_plain(CliProgressView *v, const CupProgress *p, gint64 now_us
 void cli_progress_view_render(CliProgressView *v, const CupProgress *p, gint64 now_us, guint width,
                               GString *out)
 {
+  /* A stage without items (commit, check) has one line when it starts. */
+  if (p->n_items == 0) {
+    if (v->bar_shown)
+      g_string_append(out, CLEAR_LINE);
+    v->bar_shown = FALSE;
+    if (!p->final)
+      g_string_append_printf(out, "%s: running\n", stage(p));
+    return;
+  }
   if (v->n_seen != p->n_items)
     seen_reset(v, p->n_items);
   g_autoptr(GString) events = g_string_new(NULL);

@@ -6,10 +6,14 @@
 #include "core/detect.h"
 #include "core/error.h"
 #include "core/fetch.h"
+#include "core/paths.h"
 #include "core/planinput.h"
 
 #include <stdio.h>
 #include <string.h>
+#ifdef G_OS_UNIX
+#include <unistd.h>
+#endif
 
 void cli_selectors_add_entries(CliSelectors *s, GArray *entries)
 {
@@ -69,11 +73,31 @@ static gboolean parse_framework(const char *text, CupRequest *r, GError **error)
   return TRUE;
 }
 
+/* cuDNN alone may go into a toolkit that is there already (plan.c, adds_to_existing): only
+ * then are toolkits worth detecting (it may run nvcc). */
+static gboolean may_add_to_existing(const CliSelectors *s)
+{
+  return s->cudnn && !s->with_toolkit &&
+         (s->framework == NULL || strcmp(s->framework, "none") == 0);
+}
+
+/* The environment toolkit detection reads; --prefix DIR is offered to it as CUDA_PATH, so a
+ * toolkit there is found wherever it is. */
+static GStrv detect_environ(const CliSelectors *s)
+{
+  GStrv env = g_get_environ();
+  return s->prefix ? g_environ_setenv(env, "CUDA_PATH", s->prefix, TRUE) : env;
+}
+
 CupSystem *cli_selectors_system(const CliGlobals *g, const CliSelectors *s, const CupCatalog *cat,
                                 GError **error)
 {
-  CupDetectOptions o = {
-      .root = g->root, .manifests_dir = g->catalog, .skip_toolkits = TRUE, .gpu_table = cat->gpus};
+  g_auto(GStrv) env = detect_environ(s);
+  CupDetectOptions o = {.root = g->root,
+                        .manifests_dir = g->catalog,
+                        .skip_toolkits = !may_add_to_existing(s),
+                        .gpu_table = cat->gpus,
+                        .envp = (const char *const *)env};
   g_autoptr(CupSystem) sys = cup_detect(&o, error);
   if (sys == NULL)
     return NULL;
@@ -81,6 +105,31 @@ CupSystem *cli_selectors_system(const CliGlobals *g, const CliSelectors *s, cons
   if (!cup_system_override(sys, cat, &ov, error))
     return NULL;
   return g_steal_pointer(&sys);
+}
+
+/* Without root (Linux) or elevation (Windows: not known here yet) the default root is the
+ * user's own (DESIGN.md section 3). */
+static gboolean is_administrator(void)
+{
+#ifdef G_OS_UNIX
+  return geteuid() == 0;
+#else
+  return TRUE;
+#endif
+}
+
+/* The toolkit cuDNN would be added to: the one at --prefix, else the newest detected. */
+static void find_existing(const CliSelectors *s, const CupSystem *sys, CupRequest *r)
+{
+  g_autofree char *prefix = s->prefix ? cup_root_realpath(NULL, s->prefix) : NULL;
+  for (guint i = 0; sys->toolkits && i < sys->toolkits->len; i++) {
+    const CupToolkit *t = g_ptr_array_index(sys->toolkits, i);
+    if (t->version == NULL || (s->prefix && g_strcmp0(prefix, t->root) != 0))
+      continue;
+    r->existing_cuda = g_strdup(t->version);
+    r->existing_root = g_strdup(t->root);
+    return;
+  }
 }
 
 CupPlan *cli_selectors_plan(const CliSelectors *s, const CupSystem *sys, const CupCatalog *cat,
@@ -94,8 +143,10 @@ CupPlan *cli_selectors_plan(const CliSelectors *s, const CupSystem *sys, const C
   r.mirror = g_strdup(s->mirrors ? s->mirrors[0] : NULL);
   while (r.mirror && g_str_has_suffix(r.mirror, "/") && strlen(r.mirror) > 1)
     r.mirror[strlen(r.mirror) - 1] = '\0'; /* archive URLs are MIRROR/cuda/redist/... */
-  r.prefix = g_strdup(s->prefix), r.with_toolkit = s->with_toolkit, r.user_scope = s->user;
+  r.prefix = g_strdup(s->prefix), r.with_toolkit = s->with_toolkit;
+  r.user_scope = s->user || !is_administrator();
   r.user_data_dir = g_strdup(g_get_user_data_dir());
+  find_existing(s, sys, &r);
   CupPlan *plan = cup_plan_make(sys, cat, &r, error);
   cup_request_clear(&r);
   return plan;

@@ -46,6 +46,9 @@ CupSystem *cli_selectors_system(const CliGlobals *g, const CliSelectors *s, cons
 CupPlan *cli_selectors_plan(const CliSelectors *s, const CupSystem *sys, const CupCatalog *cat,
                             GError **error);
 
+/** cli_plan_print: the plan as `cudaup plan` shows it, on stdout. */
+void cli_plan_print(const CupPlan *plan);
+
 /** cli_selectors_clear: free every string @s holds and zero it. */
 void cli_selectors_clear(CliSelectors *s);
 

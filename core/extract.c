@@ -450,6 +450,31 @@ static const char *entry_name(struct archive_entry *entry)
   return name != NULL ? name : "";
 }
 
+/* list_only: the checks and the entry of an extraction, without writing. */
+static gboolean list_entry(Extractor *x, struct archive_entry *entry, const char *name,
+                           const char *path, CupExtractType kind, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname(path);
+  if (kind == CUP_EXTRACT_DIR)
+    return claim_dirs(x, path, name, error);
+  if (strcmp(dir, ".") != 0 && !claim_dirs(x, dir, name, error))
+    return FALSE;
+  if (kind == CUP_EXTRACT_SYMLINK) {
+    const char *target = archive_entry_symlink(entry) ? archive_entry_symlink(entry) : "";
+    if (!cup_extract_check_link(&x->layout, name, path, target, error))
+      return FALSE;
+    add_entry(x, path, kind, 0777, NULL, target, strlen(target));
+    return TRUE;
+  }
+  gint64 size = archive_entry_size_is_set(entry) ? MAX(archive_entry_size(entry), 0) : 0;
+  if ((guint64)size > x->max_bytes - x->written)
+    return refuse_bytes(x, name, error);
+  x->written += (guint64)size;
+  add_entry(x, path, kind, (archive_entry_perm(entry) & 0111) ? 0755 : 0644, NULL, NULL,
+            (guint64)size);
+  return TRUE;
+}
+
 static gboolean handle_entry(Extractor *x, struct archive_entry *entry, GError **error)
 {
   const char *name = entry_name(entry);
@@ -463,6 +488,8 @@ static gboolean handle_entry(Extractor *x, struct archive_entry *entry, GError *
     return is_top && *error == NULL;
   if (!claim(x, path, kind, name, error))
     return FALSE;
+  if (x->o->list_only)
+    return list_entry(x, entry, name, path, kind, error);
   switch (kind) {
   case CUP_EXTRACT_DIR:
     return open_dir(x, path, name, error) >= 0;
@@ -584,8 +611,9 @@ static gboolean extractor_init(Extractor *x, const CupExtractOptions *o, GCancel
   x->max_entries = o->max_entries ? o->max_entries : CUP_EXTRACT_MAX_ENTRIES;
   if (!cup_extract_layout_init(&x->layout, o, error))
     return FALSE;
-  x->stage_fd = g_open(o->staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-  if (x->stage_fd < 0) {
+  if (!o->list_only)
+    x->stage_fd = g_open(o->staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  if (!o->list_only && x->stage_fd < 0) {
     int saved = errno;
     g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot open the staging directory %s: %s",
                 o->staging, g_strerror(saved));
@@ -624,7 +652,7 @@ gboolean cup_extract_archive(const CupExtractOptions *o, GPtrArray *entries_out,
                              GCancellable *cancellable, GError **error)
 {
   g_return_val_if_fail(o != NULL && o->archive != NULL && o->component != NULL, FALSE);
-  g_return_val_if_fail(o->staging != NULL && entries_out != NULL, FALSE);
+  g_return_val_if_fail((o->staging != NULL || o->list_only) && entries_out != NULL, FALSE);
   g_return_val_if_fail(o->input == NULL || o->archive_size > 0, FALSE);
   Extractor x;
   g_autoptr(GError) local = NULL;

@@ -72,6 +72,9 @@ typedef struct {
   const char *component;    /* "cudnn", "cuda_nvcc": names the archive in messages; required */
   const char *platform;     /* "linux-x86_64", "windows-x86_64"; NULL: read from the top dir */
   const char *staging;      /* an existing directory on the toolkit root's file system */
+  gboolean list_only;       /* write nothing (@staging may be NULL): check every entry as for
+                             * extraction and return the entries (files with the size their
+                             * header declares, no sha256): what a dry run shows */
   const char *lib_dir;      /* NULL: "lib64" for Linux archives, "lib/x64" for Windows ones;
                              * "targets/x86_64-linux/lib" for a tree where lib64 links there */
   const char *include_dir;  /* NULL: "include"; "targets/x86_64-linux/include" likewise */

@@ -54,6 +54,14 @@ typedef struct {
   guint progress_interval_ms; /* 0 = 200 */
   GCancellable *cancellable;  /* cancel from any thread: every transfer stops within 1 s,
                                * `.part` files are kept */
+  /* Optional: every body byte stored for an archive is also handed to @sink, in order, from
+   * the thread doing the transfers, so a caller can unpack while the bytes arrive (it still
+   * waits for the verdict before trusting them). @offset is where @data starts in the file: a
+   * resumed or restarted transfer calls it with an offset that does not follow on. The sink
+   * may block, which slows every transfer. Not called for archives taken from the cache. */
+  void (*sink)(const char *sha256, guint64 offset, const guint8 *data, gsize len,
+               gpointer sink_data);
+  gpointer sink_data;
 } CupFetchOptions;
 
 /* What happened to one item. */

@@ -165,6 +165,9 @@ static size_t on_body(char *data, size_t size, size_t count, void *user)
     g_byte_array_append(t->memory, (const guint8 *)data, (guint)len);
     return len;
   }
+  const CupFetchOptions *o = t->fetch->options;
+  if (o->sink != NULL)
+    o->sink(t->sha256, transfer_bytes(t), (const guint8 *)data, len, o->sink_data);
   g_autoptr(GError) error = NULL;
   if (!cup_cache_part_write(t->part, data, len, &error)) {
     t->abort = ABORT_IO;

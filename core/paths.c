@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -122,4 +124,22 @@ char *cup_read_small_file(const char *path, gsize max_bytes, gsize *length, GErr
   if (length)
     *length = buf->len;
   return g_string_free(buf, FALSE);
+}
+
+void cup_remove_tree(const char *path)
+{
+  GStatBuf st;
+  if (g_lstat(path, &st) != 0)
+    return;
+  if (!S_ISDIR(st.st_mode)) {
+    g_unlink(path);
+    return;
+  }
+  g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+  const char *name;
+  while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+    g_autofree char *child = g_build_filename(path, name, NULL);
+    cup_remove_tree(child);
+  }
+  g_rmdir(path);
 }

@@ -45,4 +45,10 @@ char *cup_root_host_path(const char *root, const char *sys_path);
  */
 char *cup_read_small_file(const char *path, gsize max_bytes, gsize *length, GError **error);
 
+/**
+ * cup_remove_tree: remove @path and, when it is a directory, everything below it, without
+ * following symlinks. Best effort: what cannot be removed stays (nothing is reported).
+ */
+void cup_remove_tree(const char *path);
+
 G_END_DECLS

@@ -28,15 +28,6 @@ int cup_vcmp(const char *a, const char *b)
   return order;
 }
 
-char *cup_major_minor(const char *version)
-{
-  CupVersion v;
-  if (!cup_version_parse(version, &v, NULL))
-    return g_strdup(version);
-  v.n_parts = MIN(v.n_parts, 2);
-  return cup_version_to_string(&v, 2);
-}
-
 /* "2.1" matches 2.1, 2.1.0, 2.1.2; "2.1.2" matches only 2.1.2 (and 2.1.2.0). */
 gboolean cup_version_matches(const char *pin, const char *version)
 {
@@ -665,11 +656,43 @@ static gboolean plan_gpu(CupPlan *plan, const Ctx *c, GError **error)
   return TRUE;
 }
 
+/* Whether cuDNN goes into the toolkit already installed rather than with a new one: asked for
+ * cuDNN alone (no --cuda: a pinned CUDA is installed, identical files left alone), no
+ * framework that picks its own CUDA, and not asked to install the toolkit. */
+static gboolean adds_to_existing(const Ctx *c)
+{
+  const CupRequest *r = c->request;
+  return r->existing_cuda && r->cudnn && r->cuda == NULL && r->framework == CUP_FRAMEWORK_NONE &&
+         !r->with_toolkit;
+}
+
+/* cuDNN into a toolkit that is there already (the common case in the field: students who
+ * installed CUDA with NVIDIA's installer): the toolkit is kept and cuDNN fits its version. */
+static gboolean plan_existing_toolkit(CupPlan *plan, const Ctx *c)
+{
+  const CupRequest *r = c->request;
+  g_autofree char *mm = cup_major_minor(r->existing_cuda);
+  CupCudaOption o = judge_cuda(c, mm);
+  plan->cuda_version = g_strdup(r->existing_cuda);
+  plan->cuda_required = FALSE;
+  plan->cuda_existing = TRUE;
+  cup_plan_reason(plan,
+                  "CUDA %s is installed at %s: cuDNN is added to that toolkit, whose own files "
+                  "are left as they are [cudaup detect]",
+                  r->existing_cuda, r->existing_root);
+  apply_driver(plan, c, &o);
+  explain_driver(plan, c, &o);
+  option_clear(&o);
+  return TRUE;
+}
+
 static gboolean plan_choose(CupPlan *plan, const Ctx *c, GError **error)
 {
   const char *cudnn_want = c->request->cudnn;
   gboolean ok;
-  if (c->request->framework == CUP_FRAMEWORK_PYTORCH)
+  if (adds_to_existing(c))
+    ok = plan_existing_toolkit(plan, c);
+  else if (c->request->framework == CUP_FRAMEWORK_PYTORCH)
     ok = plan_torch(plan, c, error);
   else if (c->request->framework == CUP_FRAMEWORK_TENSORFLOW)
     ok = plan_tf(plan, c, &cudnn_want, error);

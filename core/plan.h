@@ -35,6 +35,11 @@ typedef struct {
   char *prefix;            /* toolkit root; NULL = the default root for @os and @user_scope */
   gboolean user_scope;     /* install for this user only (no administrator rights) */
   char *user_data_dir;     /* $XDG_DATA_HOME or %LOCALAPPDATA%, for the user-scope root */
+  /* A CUDA Toolkit already installed (found by detect, or the one at --prefix) that cuDNN is
+   * added to when no --cuda is pinned and no framework asks for another CUDA: its version
+   * ("13.0" or "13.0.2") and root. NULL: none. */
+  char *existing_cuda;
+  char *existing_root;
 } CupRequest;
 
 typedef struct {
@@ -64,6 +69,7 @@ typedef struct {
   char *cuda_version;     /* "12.1" (or "12.1.1" when a redist release is used) */
   gboolean cuda_required; /* the CUDA Toolkit must be installed */
   char *toolkit_root;     /* where it goes, NULL when not installed */
+  gboolean cuda_existing; /* the toolkit at toolkit_root is kept and cuDNN added to it */
   GPtrArray *components;  /* char*: redist component keys to install */
 
   char *cudnn_version; /* NULL when no cuDNN is planned */

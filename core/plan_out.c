@@ -130,7 +130,11 @@ void cup_plan_add_archives(CupPlan *plan, const CupCatalog *cat, const CupReques
   gboolean cudnn = plan->cudnn_version != NULL;
   if (!toolkit && !cudnn)
     return;
-  plan->toolkit_root = cup_plan_default_root(r, plan->os, plan->cuda_version);
+  /* cuDNN alone goes into the existing toolkit it was fitted to (plan.c, adds_to_existing). */
+  if (plan->cuda_existing && !r->prefix)
+    plan->toolkit_root = g_strdup(r->existing_root);
+  else
+    plan->toolkit_root = cup_plan_default_root(r, plan->os, plan->cuda_version);
   if (toolkit)
     add_cuda_archives(plan, cat, r);
   if (cudnn)
@@ -198,9 +202,10 @@ json_t *cup_plan_to_json(const CupPlan *p)
                 p->driver_minor_compat, "branch", str_or_null(p->driver_branch), "legacy_branch",
                 str_or_null(p->legacy_branch)));
   json_object_set_new(o, "cuda",
-                      json_pack("{s:o,s:b,s:o,s:o}", "version", str_or_null(p->cuda_version),
-                                "required", p->cuda_required, "root", str_or_null(p->toolkit_root),
-                                "components", strings(p->components)));
+                      json_pack("{s:o,s:b,s:b,s:o,s:o}", "version", str_or_null(p->cuda_version),
+                                "required", p->cuda_required, "existing", p->cuda_existing, "root",
+                                str_or_null(p->toolkit_root), "components",
+                                strings(p->components)));
   json_object_set_new(o, "cudnn",
                       json_pack("{s:o,s:o,s:b}", "version", str_or_null(p->cudnn_version),
                                 "cuda_variant", str_or_null(p->cudnn_variant), "required",
@@ -259,7 +264,9 @@ void cup_request_clear(CupRequest *r)
                    &r->arch,
                    &r->mirror,
                    &r->prefix,
-                   &r->user_data_dir};
+                   &r->user_data_dir,
+                   &r->existing_cuda,
+                   &r->existing_root};
   for (gsize i = 0; i < G_N_ELEMENTS(strs); i++)
     g_clear_pointer(strs[i], g_free);
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/plan.h"
+#include "core/version.h"
 
 /* How a driver relates to one CUDA version (NVIDIA, CUDA Compatibility guide). */
 typedef enum {
@@ -31,5 +32,4 @@ void cup_plan_warn(CupPlan *plan, const char *format, ...) G_GNUC_PRINTF(2, 3);
 
 /* Version helpers on strings the catalog has already validated. */
 int cup_vcmp(const char *a, const char *b);
-char *cup_major_minor(const char *version);
 gboolean cup_version_matches(const char *pin, const char *version);

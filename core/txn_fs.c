@@ -97,24 +97,6 @@ gboolean txn_lstat(const char *path, GStatBuf *st)
   return g_lstat(path, st) == 0;
 }
 
-void txn_remove_tree(const char *path)
-{
-  GStatBuf st;
-  if (!txn_lstat(path, &st))
-    return;
-  if (!S_ISDIR(st.st_mode)) {
-    g_unlink(path);
-    return;
-  }
-  g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-  const char *name;
-  while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-    g_autofree char *child = g_build_filename(path, name, NULL);
-    txn_remove_tree(child);
-  }
-  g_rmdir(path);
-}
-
 /* The renames of a transaction touch many directories; one syncfs(2) makes all of them (and
  * the staged files' data) durable before the commit line, instead of an fsync per directory. */
 void txn_sync_filesystem(const char *path)

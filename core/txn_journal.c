@@ -4,6 +4,7 @@
 #include "core/txn_private.h"
 
 #include "core/filelock.h"
+#include "core/paths.h"
 
 #include "core/error.h"
 #include "core/system.h" /* g_autoptr(json_t) */
@@ -406,7 +407,7 @@ static void finish_committed(const char *state, const Journal *journal)
 static void remove_leftovers(const char *state)
 {
   g_autofree char *staging = g_build_filename(state, TXN_STAGING, NULL);
-  txn_remove_tree(staging);
+  cup_remove_tree(staging);
   g_autofree char *saved = g_build_filename(state, TXN_SAVED, NULL);
   g_autoptr(GDir) dir = g_dir_open(saved, 0, NULL);
   const char *name;
@@ -445,7 +446,7 @@ gboolean txn_journal_settle(const char *root, const char *state, char **message,
     return FALSE;
   if (journal->id != NULL && !journal->committed) {
     g_autofree char *saved = g_build_filename(state, TXN_SAVED, journal->id, NULL);
-    txn_remove_tree(saved);
+    cup_remove_tree(saved);
   }
   remove_leftovers(state);
   if (g_unlink(path) != 0)

@@ -94,8 +94,6 @@ void txn_crash_point(void);
  * disk of @root. Returns FALSE. */
 gboolean txn_io_error(GError **error, int errnum, const char *root, const char *what,
                       const char *path);
-/* rm -rf @path without following symlinks; errors are ignored (best effort). */
-void txn_remove_tree(const char *path);
 /* Flush everything written on @path's file system to disk (syncfs on Linux). */
 void txn_sync_filesystem(const char *path);
 /* Write all of @len bytes at the end of @fd and flush them to disk. */

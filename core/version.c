@@ -93,3 +93,12 @@ char *cup_version_from_encoded(int value, char kind)
     return g_strdup_printf("%d.%d.%d", value / 10000, (value % 10000) / 100, value % 100);
   return g_strdup_printf("%d.%d.%d", value / 1000, (value % 1000) / 100, value % 100);
 }
+
+char *cup_major_minor(const char *version)
+{
+  CupVersion v;
+  if (!cup_version_parse(version, &v, NULL))
+    return g_strdup(version);
+  v.n_parts = MIN(v.n_parts, 2);
+  return cup_version_to_string(&v, 2);
+}

@@ -48,4 +48,10 @@ char *cup_version_to_string(const CupVersion *v, guint min_parts);
  */
 char *cup_version_from_encoded(int value, char kind);
 
+/**
+ * cup_major_minor: the first two parts of @version ("13.0.2" -> "13.0", "12" -> "12.0"); a
+ * string that does not parse is returned as it is. Newly allocated.
+ */
+char *cup_major_minor(const char *version);
+
 G_END_DECLS

@@ -273,6 +273,36 @@ static void test_cudnn_linux(void)
   cup_test_remove_tree(root);
 }
 
+/* list_only (the dry run): the same entries, in the same order and with the same sizes, as an
+ * extraction, and nothing written anywhere. */
+static void test_list_only(void)
+{
+  for (int w = 0; w < 2; w++) {
+    const char *platform = w ? "windows-x86_64" : "linux-x86_64";
+    g_autoptr(GPtrArray) extracted = new_entries();
+    g_autofree char *root = NULL;
+    g_autofree char *staging = extract_and_match("cudnn", platform, NULL, NULL, extracted, &root);
+    const CupTestArchive *ar = archive_of("cudnn", platform);
+    CupExtractOptions o = {
+        .archive = ar->file, .component = "cudnn", .list_only = TRUE, .archive_size = ar->size};
+    g_autoptr(GPtrArray) listed = new_entries();
+    g_autoptr(GError) error = NULL;
+    g_assert_true(extract(&o, listed, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(listed->len, ==, extracted->len);
+    for (guint i = 0; i < listed->len; i++) {
+      const CupExtractEntry *a = g_ptr_array_index(listed, i), *b = g_ptr_array_index(extracted, i);
+      g_assert_cmpstr(a->path, ==, b->path);
+      g_assert_cmpint(a->type, ==, b->type);
+      g_assert_cmpuint(a->size, ==, b->size);
+      g_assert_cmpuint(a->mode, ==, b->mode);
+      g_assert_cmpstr(a->link_target, ==, b->link_target);
+      g_assert_null(a->sha256);
+    }
+    cup_test_remove_tree(root);
+  }
+}
+
 /* A tree made by NVIDIA's runfile: lib64 -> targets/x86_64-linux/lib, include likewise. */
 static void test_cudnn_targets_layout(void)
 {
@@ -765,6 +795,7 @@ int main(int argc, char **argv)
   mirror = cup_test_mirror_build(mirror_root, "13.0.0", "9.13.0");
   g_test_add_func("/extract/cudnn/linux", test_cudnn_linux);
   g_test_add_func("/extract/cudnn/targets-layout", test_cudnn_targets_layout);
+  g_test_add_func("/extract/list-only", test_list_only);
   g_test_add_func("/extract/cudnn/windows", test_cudnn_windows);
   g_test_add_func("/extract/cuda-components", test_cuda_components);
   g_test_add_func("/extract/nvcc-modes", test_nvcc_modes);

@@ -1,20 +1,16 @@
-/* test_extract_hostile.c - core/extract refuses hostile archives, written here with libarchive
- * (zip-slip, absolute, drive and UNC paths, symlink escapes and writes through symlinks, hard
- * links, devices, FIFOs, setuid files, caps on depth, entries and bytes, names Windows reads as
- * others): each fails naming the entry and why, and the staging directory is left empty. A
- * sparse entry is extracted with its holes and counted against the byte cap. */
-#define _GNU_SOURCE
+/* test_extract_hostile.c - core/extract refuses hostile archives (zip-slip, absolute, drive and
+ * UNC paths, symlink escapes and writes through symlinks, hard links, devices, FIFOs, setuid
+ * files, caps on depth, entries and bytes, names Windows reads as others), written from tables
+ * by tests/support/archspec: each fails naming the entry and why, and the staging directory is
+ * left empty. A sparse entry is extracted with its holes and counted against the byte cap. */
 #include "core/error.h"
 #include "core/extract.h"
+#include "tests/support/archspec.h"
 #include "tests/support/treelist.h"
 #include "tests/testutil.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <glib/gstdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 
 #define KIB 1024
 #define MIB (1024 * 1024)
@@ -68,84 +64,10 @@ static char *sha_of_file(const char *path)
 
 /* ---- hostile archives ---- */
 
-typedef enum { FMT_TAR_XZ, FMT_ZIP, FMT_TAR } Format;
-
-typedef struct {
-  const char *name; /* below TOP/, or as it is when raw */
-  gboolean raw;
-  int type; /* AE_IFREG (0 means that too), AE_IFDIR, AE_IFLNK, AE_IFCHR, AE_IFIFO */
-  int perm;
-  const char *link;     /* symlink target */
-  const char *hardlink; /* below TOP/ */
-  guint64 zeros;        /* a file of this many zero bytes, else a line of text */
-} Spec;
-
-/* What every hostile archive holds before its bad entry, so that a refusal has to clean up. */
-static const Spec good[] = {
-    {.name = "", .type = AE_IFDIR},
-    {.name = "include/cudnn.h"},
-    {.name = "lib/libcudnn.so.9.13.0", .perm = 0755},
-    {.name = "lib/libcudnn.so.9", .type = AE_IFLNK, .link = "libcudnn.so.9.13.0"},
-    {.name = "LICENSE"},
-};
-
-static void write_spec(struct archive *a, const Spec *s)
-{
-  struct archive_entry *e = archive_entry_new();
-  g_autofree char *name = s->raw ? g_strdup(s->name) : g_strconcat(TOP "/", s->name, NULL);
-  g_autofree char *text = g_strdup_printf("%s\n", name);
-  gint64 size = s->zeros ? (gint64)s->zeros : (gint64)strlen(text);
-  int type = s->type ? s->type : (int)AE_IFREG;
-  archive_entry_set_pathname(e, name);
-  archive_entry_set_filetype(e, (unsigned)type);
-  archive_entry_set_perm(e, s->perm ? s->perm : type == AE_IFDIR ? 0755 : 0644);
-  archive_entry_set_mtime(e, 1700000000, 0);
-  if (type == AE_IFLNK)
-    archive_entry_set_symlink(e, s->link);
-  if (type == AE_IFCHR)
-    archive_entry_set_rdev(e, makedev(1, 3));
-  if (s->hardlink != NULL) {
-    g_autofree char *target = g_strconcat(TOP "/", s->hardlink, NULL);
-    archive_entry_set_hardlink(e, target);
-    size = 0;
-  }
-  gboolean data = type == AE_IFREG && s->hardlink == NULL;
-  archive_entry_set_size(e, data ? size : 0);
-  g_assert_cmpint(archive_write_header(a, e), ==, ARCHIVE_OK);
-  archive_entry_free(e);
-  if (data && s->zeros == 0)
-    g_assert_cmpint(archive_write_data(a, text, strlen(text)), ==, (la_ssize_t)strlen(text));
-  static const char zeros[64 * KIB];
-  for (guint64 left = s->zeros; data && left > 0; left -= MIN(left, sizeof zeros))
-    g_assert_cmpint(archive_write_data(a, zeros, MIN(left, sizeof zeros)), >, 0);
-}
-
-/* Writes @file holding the good entries (unless @bare) and then @n entries of @bad. */
-static void write_archive(const char *file, Format fmt, gboolean bare, const Spec *bad, gsize n)
-{
-  struct archive *a = archive_write_new();
-  if (fmt == FMT_ZIP) {
-    g_assert_cmpint(archive_write_set_format_zip(a), ==, ARCHIVE_OK);
-  } else {
-    g_assert_cmpint(archive_write_set_format_pax_restricted(a), ==, ARCHIVE_OK);
-    if (fmt == FMT_TAR_XZ) {
-      g_assert_cmpint(archive_write_add_filter_xz(a), ==, ARCHIVE_OK);
-      archive_write_set_filter_option(a, "xz", "compression-level", "0");
-    }
-  }
-  g_assert_cmpint(archive_write_open_filename(a, file), ==, ARCHIVE_OK);
-  for (gsize i = 0; !bare && i < G_N_ELEMENTS(good); i++)
-    write_spec(a, &good[i]);
-  for (gsize i = 0; i < n; i++)
-    write_spec(a, &bad[i]);
-  g_assert_cmpint(archive_write_close(a), ==, ARCHIVE_OK);
-  archive_write_free(a);
-}
-
 typedef struct {
   const char *test;
-  Format fmt;
-  Spec bad[3];
+  CupTestFormat fmt;
+  CupTestSpec bad[3];
   gboolean bare;     /* no good entries first */
   guint max_entries; /* 0: default */
   guint64 max_bytes; /* 0: default */
@@ -161,130 +83,130 @@ typedef struct {
 
 static const Hostile hostile[] = {
     {"zip-slip",
-     FMT_TAR_XZ,
+     CUP_TEST_TAR_XZ,
      {{.name = "../x", .raw = TRUE}},
      .entry = "../x",
      .why = "leaves the toolkit tree"},
     {"zip-slip-below-top",
-     FMT_ZIP,
+     CUP_TEST_ZIP,
      {{.name = "lib/../../../etc/passwd"}},
      .entry = TOP "/lib/../../../etc/passwd",
      .why = "leaves the toolkit tree"},
     {"dotdot-inside",
-     FMT_TAR_XZ,
+     CUP_TEST_TAR_XZ,
      {{.name = "lib/../include/x.h"}},
      .entry = TOP "/lib/../include/x.h",
      .why = "has a '..' path component"},
     {"absolute",
-     FMT_TAR_XZ,
+     CUP_TEST_TAR_XZ,
      {{.name = "/etc/x", .raw = TRUE}},
      .entry = "/etc/x",
      .why = "is an absolute path"},
     {"zip-drive",
-     FMT_ZIP,
+     CUP_TEST_ZIP,
      {{.name = "C:\\x", .raw = TRUE}},
      .entry = "C:/x",
      .why = "is a path with a drive letter"},
     {"zip-unc",
-     FMT_ZIP,
+     CUP_TEST_ZIP,
      {{.name = "\\\\server\\x", .raw = TRUE}},
      .entry = "//server/x",
      .why = "is an absolute path"},
     {"zip-backslash",
-     FMT_ZIP,
+     CUP_TEST_ZIP,
      {{.name = TOP "\\lib\\\xc3\xa9\\x", .raw = TRUE}},
      .entry = TOP "\\lib\\\xc3\xa9\\x",
      .why = "is a path with a backslash"},
     {"zip-stream-name",
-     FMT_ZIP,
+     CUP_TEST_ZIP,
      {{.name = WIN_TOP "/", .raw = TRUE, .type = AE_IFDIR},
       {.name = WIN_TOP "/bin/x.dll:evil", .raw = TRUE}},
      .bare = TRUE,
      .entry = WIN_TOP "/bin/x.dll:evil",
      .why = "is a path with ':' (a Windows drive or stream name)"},
     {"zip-device-name",
-     FMT_ZIP,
+     CUP_TEST_ZIP,
      {{.name = WIN_TOP "/", .raw = TRUE, .type = AE_IFDIR},
       {.name = WIN_TOP "/bin/nul.dll", .raw = TRUE}},
      .bare = TRUE,
      .entry = WIN_TOP "/bin/nul.dll",
      .why = "a device name like NUL"},
     {"zip-trailing-dot",
-     FMT_ZIP,
+     CUP_TEST_ZIP,
      {{.name = WIN_TOP "/", .raw = TRUE, .type = AE_IFDIR},
       {.name = WIN_TOP "/bin/cudnn.dll.", .raw = TRUE}},
      .bare = TRUE,
      .entry = WIN_TOP "/bin/cudnn.dll.",
      .why = "a trailing dot or space"},
     {"symlink-absolute",
-     FMT_TAR_XZ,
+     CUP_TEST_TAR_XZ,
      {{.name = "lib/evil", .type = AE_IFLNK, .link = "/etc"}, {.name = "lib/evil/passwd"}},
      .entry = TOP "/lib/evil",
      .why = "is a symlink to '/etc', an absolute path"},
     {"write-through-symlink",
-     FMT_TAR_XZ,
+     CUP_TEST_TAR_XZ,
      {{.name = "lib/d", .type = AE_IFLNK, .link = "../include"}, {.name = "lib/d/x.h"}},
      .entry = TOP "/lib/d/x.h",
      .why = "would be written through the symlink 'lib64/d'"},
     {"write-below-file",
-     FMT_TAR_XZ,
+     CUP_TEST_TAR_XZ,
      {{.name = "bin/tool"}, {.name = "bin/tool/x"}},
      .entry = TOP "/bin/tool/x",
      .why = "would be written through the file 'bin/tool'"},
     {"symlink-escape",
-     FMT_TAR_XZ,
+     CUP_TEST_TAR_XZ,
      {{.name = "bin/a", .type = AE_IFLNK, .link = "../../.."}},
      .entry = TOP "/bin/a",
      .why = "which leaves the toolkit tree from 'bin/a'"},
     {"symlink-dotdot-after-name",
-     FMT_TAR_XZ,
+     CUP_TEST_TAR_XZ,
      {{.name = "lib/b", .type = AE_IFLNK, .link = "libcudnn.so.9/../../.."}},
      .entry = TOP "/lib/b",
      .why = "with a '..' after a directory name"},
     {"hard-link",
-     FMT_TAR_XZ,
+     CUP_TEST_TAR_XZ,
      {{.name = "lib/hard", .hardlink = "lib/libcudnn.so.9.13.0"}},
      .entry = TOP "/lib/hard",
      .why = "is a hard link"},
     {"char-device",
-     FMT_TAR_XZ,
+     CUP_TEST_TAR_XZ,
      {{.name = "bin/null", .type = AE_IFCHR}},
      .entry = TOP "/bin/null",
      .why = "is a character device"},
     {"fifo",
-     FMT_TAR_XZ,
+     CUP_TEST_TAR_XZ,
      {{.name = "bin/fifo", .type = AE_IFIFO}},
      .entry = TOP "/bin/fifo",
      .why = "is a FIFO"},
     {"setuid",
-     FMT_TAR_XZ,
+     CUP_TEST_TAR_XZ,
      {{.name = "bin/su", .perm = 04755}},
      .entry = TOP "/bin/su",
      .why = "has the setuid bit set (mode 4755)"},
     {"setgid-zip",
-     FMT_ZIP,
+     CUP_TEST_ZIP,
      {{.name = "bin/sg", .perm = 02755}},
      .entry = TOP "/bin/sg",
      .why = "has the setgid bit set"},
     {"too-deep",
-     FMT_TAR_XZ,
+     CUP_TEST_TAR_XZ,
      {{.name = "extras/" DEEP "/x"}},
      .entry = TOP "/extras/" DEEP "/x",
      .why = "levels deep in the toolkit tree, more than the cap of 32"},
     {"too-many",
-     FMT_TAR_XZ,
+     CUP_TEST_TAR_XZ,
      {{.name = "bin/a"}, {.name = "bin/b"}, {.name = "bin/c"}},
      .max_entries = 6,
      .entry = TOP "/bin/b",
      .why = "is past the cap of 6 entries"},
     {"bomb",
-     FMT_TAR_XZ,
+     CUP_TEST_TAR_XZ,
      {{.name = "lib/zeros", .zeros = 6 * MIB}},
      .max_bytes = 4 * MIB,
      .entry = TOP "/lib/zeros",
      .why = "would unpack past 4.2"},
     {"bomb-in-sum",
-     FMT_TAR_XZ,
+     CUP_TEST_TAR_XZ,
      {{.name = "lib/z1", .zeros = 2 * MIB},
       {.name = "lib/z2", .zeros = 2 * MIB},
       {.name = "lib/z3", .zeros = 2 * MIB}},
@@ -292,34 +214,34 @@ static const Hostile hostile[] = {
      .entry = TOP "/lib/z3",
      .why = "would unpack past 5.2"},
     {"outside-top",
-     FMT_TAR_XZ,
+     CUP_TEST_TAR_XZ,
      {{.name = "other-archive/lib/x", .raw = TRUE}},
      .entry = "other-archive/lib/x",
      .why = "is outside the archive's top directory '" TOP "/'"},
     {"wrong-top",
-     FMT_TAR_XZ,
+     CUP_TEST_TAR_XZ,
      {{.name = "cuda_nvcc-linux-x86_64-13.0.48-archive/bin/x", .raw = TRUE}},
      .bare = TRUE,
      .entry = "cuda_nvcc-linux-x86_64-13.0.48-archive/bin/x",
      .why = "is not below a top directory 'cudnn-<platform>-<version>-archive/'"},
     {"file-as-top",
-     FMT_TAR_XZ,
+     CUP_TEST_TAR_XZ,
      {{.name = TOP, .raw = TRUE}},
      .bare = TRUE,
      .entry = TOP,
      .why = "is not a directory"},
     {"same-destination",
-     FMT_TAR_XZ,
+     CUP_TEST_TAR_XZ,
      {{.name = "lib64/libcudnn.so.9", .type = AE_IFLNK, .link = "x"}},
      .entry = TOP "/lib64/libcudnn.so.9",
      .why = "maps onto 'lib64/libcudnn.so.9' in the toolkit tree, like an earlier entry"},
     {"long-name",
-     FMT_TAR_XZ,
+     CUP_TEST_TAR_XZ,
      {{.name = "bin/" LONG_NAME}},
      .entry = TOP "/bin/" LONG_NAME,
      .why = "is a path too long for the file system"},
     {"control-character",
-     FMT_TAR_XZ,
+     CUP_TEST_TAR_XZ,
      {{.name = "bin/a\nb"}},
      .entry = TOP "/bin/a\\nb",
      .why = "is a path with a control character"},
@@ -338,8 +260,9 @@ static void test_hostile(gconstpointer data)
   const Hostile *h = data;
   g_autofree char *root = NULL;
   g_autofree char *staging = make_staging(&root);
-  g_autofree char *file = g_build_filename(root, h->fmt == FMT_ZIP ? "a.zip" : "a.tar.xz", NULL);
-  write_archive(file, h->fmt, h->bare, h->bad, n_specs(h));
+  g_autofree char *file =
+      g_build_filename(root, h->fmt == CUP_TEST_ZIP ? "a.zip" : "a.tar.xz", NULL);
+  cup_test_archive_write(file, h->fmt, TOP, h->bad, n_specs(h), !h->bare);
   CupExtractOptions o = {.archive = file,
                          .component = "cudnn",
                          .staging = staging,
@@ -365,8 +288,8 @@ static void test_bomb_default_cap(void)
   g_autofree char *root = NULL;
   g_autofree char *staging = make_staging(&root);
   g_autofree char *file = g_build_filename(root, "bomb.tar.xz", NULL);
-  const Spec bomb = {.name = "lib/zeros", .zeros = 70 * MIB};
-  write_archive(file, FMT_TAR_XZ, FALSE, &bomb, 1);
+  const CupTestSpec bomb = {.name = "lib/zeros", .zeros = 70 * MIB};
+  cup_test_archive_write(file, CUP_TEST_TAR_XZ, TOP, &bomb, 1, TRUE);
   CupExtractOptions o = {.archive = file, .component = "cudnn", .staging = staging};
   g_autoptr(GPtrArray) entries = new_entries();
   g_autoptr(GError) error = NULL;
@@ -381,12 +304,9 @@ static void test_bomb_default_cap(void)
  * count against the byte cap. */
 static void write_sparse(const char *file)
 {
-  struct archive *a = archive_write_new();
-  g_assert_cmpint(archive_write_set_format_pax_restricted(a), ==, ARCHIVE_OK);
-  g_assert_cmpint(archive_write_add_filter_xz(a), ==, ARCHIVE_OK);
-  g_assert_cmpint(archive_write_open_filename(a, file), ==, ARCHIVE_OK);
-  for (gsize i = 0; i < G_N_ELEMENTS(good); i++)
-    write_spec(a, &good[i]);
+  struct archive *a = cup_test_archive_open(file, CUP_TEST_TAR_XZ);
+  for (gsize i = 0; i < cup_test_n_good_specs; i++)
+    cup_test_archive_add(a, TOP, &cup_test_good_specs[i]);
   struct archive_entry *e = archive_entry_new();
   archive_entry_set_pathname(e, TOP "/lib/sparse");
   archive_entry_set_filetype(e, AE_IFREG);
@@ -399,8 +319,7 @@ static void write_sparse(const char *file)
   g_autofree char *data = g_malloc0(3 * MIB);
   memset(data + MIB, 'x', 4 * KIB);
   g_assert_cmpint(archive_write_data(a, data, 3 * MIB), ==, 3 * MIB);
-  g_assert_cmpint(archive_write_close(a), ==, ARCHIVE_OK);
-  archive_write_free(a);
+  cup_test_archive_close(a);
 }
 
 static void test_sparse(void)

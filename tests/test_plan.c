@@ -221,6 +221,32 @@ static void test_cuda_update_pin(void)
   g_assert_error(error, CUP_ERROR, CUP_ERROR_NO_COMPATIBLE);
 }
 
+/* cuDNN alone into a toolkit NVIDIA's installer put there: the toolkit is kept (no CUDA
+ * archive, its root is the destination) and cuDNN fits its version, not the newest CUDA's;
+ * a --cuda pin of another version, or a framework, plans a new toolkit instead. */
+static void test_cudnn_into_existing_toolkit(void)
+{
+  g_autoptr(CupSystem) sys = machine("10de:2684", "580.65.06", "linux");
+  CupRequest r = {.framework = CUP_FRAMEWORK_NONE,
+                  .cudnn = "9.13",
+                  .existing_cuda = "12.4",
+                  .existing_root = "/opt/nvidia/cuda-12.4"};
+  g_autoptr(CupPlan) p = plan_ok(sys, &r);
+  g_assert_false(p->cuda_required);
+  g_assert_true(p->cuda_existing);
+  g_assert_cmpstr(p->cuda_version, ==, "12.4");
+  g_assert_cmpstr(p->cudnn_variant, ==, "cuda12");
+  g_assert_cmpstr(p->toolkit_root, ==, "/opt/nvidia/cuda-12.4");
+  g_assert_cmpuint(p->archives->len, ==, 1);
+  g_assert_cmpstr(archive_of(p, "cudnn")->destination, ==, "/opt/nvidia/cuda-12.4");
+  g_assert_true(any_line(p->reasons, "installed at /opt/nvidia/cuda-12.4", NULL));
+  r.cuda = "13.0";
+  g_autoptr(CupPlan) other = plan_ok(sys, &r);
+  g_assert_true(other->cuda_required);
+  g_assert_false(other->cuda_existing);
+  g_assert_cmpstr(other->toolkit_root, ==, "/usr/local/cuda-13.0");
+}
+
 static void test_cuda118_nvcc_archive(void)
 {
   g_autoptr(CupSystem) sys = machine("10de:24e0", NULL, "linux");
@@ -297,6 +323,7 @@ int main(int argc, char **argv)
   g_test_add_func("/plan/cuda13-cudnn913", test_cuda13_and_cudnn913);
   g_test_add_func("/plan/cuda-update-pin", test_cuda_update_pin);
   g_test_add_func("/plan/cuda118-nvcc-archive", test_cuda118_nvcc_archive);
+  g_test_add_func("/plan/cudnn-into-existing-toolkit", test_cudnn_into_existing_toolkit);
   g_test_add_func("/plan/bad-input", test_bad_input);
   g_test_add_func("/plan/deterministic", test_deterministic);
   int rc = g_test_run();
