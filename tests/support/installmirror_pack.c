@@ -261,7 +261,7 @@ static GPtrArray *windows_entries(const GPtrArray *linux_entries)
     w->source = g_strdup(e->source);
     w->text = NULL;
     w->link = NULL;
-    if (!g_str_has_prefix(e->name, "lib/")) {
+    if (!g_str_has_prefix(e->name, "lib/lib") || strstr(e->name, ".so.") == NULL) {
       w->name = g_strdup(e->name);
       g_ptr_array_add(out, w);
       continue;
