@@ -478,15 +478,10 @@ static const CupTestSpec cudart_specs[] = {
     {.name = "LICENSE"},
 };
 
-static gint compare_lines(gconstpointer a, gconstpointer b)
-{
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* @lines (char*, owned) sorted and joined by newlines. */
 static char *join_sorted(GPtrArray *lines)
 {
-  g_ptr_array_sort(lines, compare_lines);
+  g_ptr_array_sort(lines, cup_test_compare_strings);
   g_ptr_array_add(lines, NULL);
   return g_strjoinv("\n", (char **)lines->pdata);
 }

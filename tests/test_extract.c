@@ -62,11 +62,6 @@ static char *sha_of_file(const char *path)
   return g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)data, len);
 }
 
-static gint compare_strings(gconstpointer a, gconstpointer b)
-{
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static char *entries_listing(GPtrArray *entries)
 {
   g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
@@ -75,7 +70,7 @@ static char *entries_listing(GPtrArray *entries)
     char kind = e->type == CUP_EXTRACT_DIR ? 'd' : e->type == CUP_EXTRACT_SYMLINK ? 'l' : 'f';
     g_ptr_array_add(out, g_strdup_printf("%c %s", kind, e->path));
   }
-  g_ptr_array_sort(out, compare_strings);
+  g_ptr_array_sort(out, cup_test_compare_strings);
   g_ptr_array_add(out, NULL);
   return g_strjoinv("\n", (char **)out->pdata);
 }

@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <string.h>
 #include <unistd.h>
 
 char *cup_test_fixture(const char *relative)
@@ -71,4 +72,9 @@ void cup_test_remove_tree(const char *path)
 {
   g_autoptr(GFile) file = g_file_new_for_path(path);
   remove_recursive(file);
+}
+
+gint cup_test_compare_strings(gconstpointer a, gconstpointer b)
+{
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
 }

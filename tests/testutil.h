@@ -23,3 +23,6 @@ void cup_test_symlink(const char *root, const char *relative, const char *target
 
 /** cup_test_remove_tree: rm -rf @path. */
 void cup_test_remove_tree(const char *path);
+
+/** cup_test_compare_strings: a GCompareFunc for g_ptr_array_sort over char* elements. */
+gint cup_test_compare_strings(gconstpointer a, gconstpointer b);

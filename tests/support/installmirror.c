@@ -146,11 +146,6 @@ static gboolean verify(const CupTestInstallMirror *m, char **why)
 
 /* ---- the test catalog ------------------------------------------------------------------------ */
 
-static gint by_string(gconstpointer a, gconstpointer b)
-{
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Relative paths of the regular files below @dir/@rel, sorted. */
 static void list_files(const char *dir, const char *rel, GPtrArray *out)
 {
@@ -168,7 +163,7 @@ static void list_files(const char *dir, const char *rel, GPtrArray *out)
       g_ptr_array_add(out, g_steal_pointer(&child));
   }
   if (*rel == '\0')
-    g_ptr_array_sort(out, by_string);
+    g_ptr_array_sort(out, cup_test_compare_strings);
 }
 
 static gboolean copy_file(const char *from, const char *to, GError **error)

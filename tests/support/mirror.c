@@ -2,6 +2,7 @@
  * CUDA toolkit on this machine packed with libarchive the way NVIDIA packs them, and redistrib
  * JSON written in the exact form of NVIDIA's files (manifests/redist holds real ones). */
 #include "tests/support/mirror.h"
+#include "tests/testutil.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -97,7 +98,7 @@ static char *find_prefixed(const char *dir, const char *prefix)
       g_ptr_array_add(names, g_strdup(name));
   if (names->len == 0)
     return NULL;
-  g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+  g_ptr_array_sort(names, cup_test_compare_strings);
   return g_build_filename(dir, g_ptr_array_index(names, 0), NULL);
 }
 
@@ -264,7 +265,7 @@ static void write_directories(struct archive *a, const char *top, const GPtrArra
         g_ptr_array_add(dirs, g_steal_pointer(&dir));
     }
   }
-  g_ptr_array_sort(dirs, (GCompareFunc)g_strcmp0);
+  g_ptr_array_sort(dirs, cup_test_compare_strings);
   for (guint i = 0; i < dirs->len; i++) {
     g_autofree char *path = g_strconcat(g_ptr_array_index(dirs, i), "/", NULL);
     write_header(a, path, AE_IFDIR, 0755, 0, NULL, file);
@@ -522,7 +523,7 @@ static GPtrArray *big_sources(void)
         S_ISREG(st.st_mode) && st.st_size > 0)
       g_ptr_array_add(files, g_steal_pointer(&path));
   }
-  g_ptr_array_sort(files, (GCompareFunc)g_strcmp0);
+  g_ptr_array_sort(files, cup_test_compare_strings);
   return files;
 }
 

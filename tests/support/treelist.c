@@ -1,5 +1,6 @@
 /* treelist.c - a directory tree as text; see treelist.h. */
 #include "tests/support/treelist.h"
+#include "tests/testutil.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -38,16 +39,11 @@ static void walk(const char *dir, const char *rel, gboolean detail, GPtrArray *o
   }
 }
 
-static gint compare_strings(gconstpointer a, gconstpointer b)
-{
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static char *listing(const char *dir, gboolean detail)
 {
   g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
   walk(dir, "", detail, out);
-  g_ptr_array_sort(out, compare_strings);
+  g_ptr_array_sort(out, cup_test_compare_strings);
   g_ptr_array_add(out, NULL);
   return g_strjoinv("\n", (char **)out->pdata);
 }

@@ -114,18 +114,13 @@ static void list_tree(const char *root, const char *rel, GPtrArray *lines)
   }
 }
 
-static gint compare_strings(gconstpointer a, gconstpointer b)
-{
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Every path below @root but .cudaup/, with each file's sha256 and each symlink's target,
  * plus the names of the install records. */
 char *cup_test_txn_snapshot(const char *root)
 {
   g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
   list_tree(root, "", lines);
-  g_ptr_array_sort(lines, compare_strings);
+  g_ptr_array_sort(lines, cup_test_compare_strings);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) installs = cup_txn_list_installs(root, &error);
   g_assert_no_error(error);
