@@ -680,8 +680,16 @@ static gboolean plan_existing_toolkit(CupPlan *plan, const Ctx *c)
                   "CUDA %s is installed at %s: cuDNN is added to that toolkit, whose own files "
                   "are left as they are [cudaup detect]",
                   r->existing_cuda, r->existing_root);
-  apply_driver(plan, c, &o);
-  explain_driver(plan, c, &o);
+  if (o.full_minimum == NULL && o.floor == NULL) {
+    plan->driver_action = g_strdup("keep");
+    cup_plan_warn(plan,
+                  "the catalog knows no minimum %s driver for CUDA %s: keep a driver that runs "
+                  "the installed toolkit (see NVIDIA's CUDA Toolkit Release Notes, table 3)",
+                  c->os, mm);
+  } else {
+    apply_driver(plan, c, &o);
+    explain_driver(plan, c, &o);
+  }
   option_clear(&o);
   return TRUE;
 }
