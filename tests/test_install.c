@@ -10,9 +10,11 @@
 #include "tests/support/txnscene.h"
 #include "tests/testutil.h"
 
+#include <glib/gstdio.h>
 #include <jansson.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 typedef struct {
   char *dir;     /* everything of the test lives below */
@@ -154,6 +156,29 @@ static void test_round_trip(void)
   g_autofree char *listing = cup_test_txn_snapshot(s->root);
   g_assert_cmpstr(listing, ==, "");
   g_assert_false(cup_test_txn_exists(s->root, CUP_TXN_STATE_DIR));
+}
+
+/* --set-default points the "cuda" link beside the root at it (replacing an older link
+ * atomically); a real directory of that name is never replaced. */
+static void test_set_default(void)
+{
+  g_autoptr(Scene) s = scene_new();
+  g_autofree char *link = g_build_filename(s->dir, "cuda", NULL);
+  g_assert_cmpint(symlink("/opt/cuda-11.8", link), ==, 0);
+  const char *more[] = {"--set-default", NULL};
+  g_auto(Run) r = install(s, more);
+  g_assert_cmpint(r.status, ==, 0);
+  g_autofree char *target = g_file_read_link(link, NULL);
+  g_assert_cmpstr(target, ==, s->root);
+  g_assert_nonnull(strstr(r.out, "now points at"));
+
+  g_autoptr(Scene) d = scene_new();
+  g_autofree char *dir = g_build_filename(d->dir, "cuda", NULL);
+  g_assert_cmpint(g_mkdir(dir, 0755), ==, 0);
+  g_auto(Run) kept = install(d, more);
+  g_assert_cmpint(kept.status, ==, 0);
+  g_assert_true(g_file_test(dir, G_FILE_TEST_IS_DIR) && !g_file_test(dir, G_FILE_TEST_IS_SYMLINK));
+  g_assert_nonnull(strstr(kept.err, "not replaced"));
 }
 
 /* --dry-run creates nothing, not even the root; --json gives the engine's result. */
@@ -312,6 +337,7 @@ int main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/install/round-trip", test_round_trip);
   g_test_add_func("/install/dry-run", test_dry_run);
+  g_test_add_func("/install/set-default", test_set_default);
   g_test_add_func("/install/answers-file", test_answers_file);
   g_test_add_func("/install/cudnn-into-nvidia-toolkit", test_cudnn_into_nvidia_toolkit);
   g_test_add_func("/install/kill-at-every-step", test_kill_at_every_step);
