@@ -66,11 +66,31 @@ static gboolean is_system_dir(const char *root)
   return FALSE;
 }
 
+/* "/a/./b/../c//" -> "/a/c", as the kernel resolves it when nothing is a symlink. Done by
+ * hand: g_canonicalize_filename writes '\' on Windows, and a Linux plan can be made there. */
+static char *posix_canonical(const char *path)
+{
+  g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+  g_autoptr(GPtrArray) keep = g_ptr_array_new();
+  for (char **p = parts; *p != NULL; p++) {
+    if (strcmp(*p, "..") == 0 && keep->len > 0)
+      g_ptr_array_remove_index(keep, keep->len - 1);
+    else if (**p != '\0' && strcmp(*p, ".") != 0 && strcmp(*p, "..") != 0)
+      g_ptr_array_add(keep, *p);
+  }
+  GString *out = g_string_new(NULL);
+  for (guint i = 0; i < keep->len; i++)
+    g_string_append_printf(out, "/%s", (const char *)keep->pdata[i]);
+  if (out->len == 0)
+    g_string_append_c(out, '/');
+  return g_string_free(out, FALSE);
+}
+
 static char *linux_root(const char *root)
 {
   if (root[0] != '/' || strpbrk(root, ":\n\r") != NULL)
     return NULL;
-  char *canon = g_canonicalize_filename(root, "/");
+  char *canon = posix_canonical(root);
   if (is_system_dir(canon)) {
     g_free(canon);
     return NULL;

@@ -1,10 +1,13 @@
-/* test_envset.c - core/envset: the spec of a toolkit, the generated scripts as text, the
- * marked-block edits (applied, applied again, removed back to the same bytes) and the dry-run
- * diff. The scripts' behaviour in real shells is proven by test_profile.c. */
+/* test_envset.c - core/envset: the spec of a toolkit, the generated scripts as text and run by
+ * sh, dash, bash and zsh, the marked-block edits (applied, applied again, removed back to the
+ * same bytes) and the dry-run diff. The scripts sourced from real profile files, fish included,
+ * are proven by test_profile.c. */
 #include "core/envset.h"
 #include "core/error.h"
 #include "core/plan.h"
 #include "core/plan_private.h"
+#include "core/proc.h"
+#include "tests/testutil.h"
 
 #include <string.h>
 
@@ -225,6 +228,45 @@ static void test_script_parse(void)
   g_assert_false(cup_envset_script_parse(CUP_ENVSET_GENERATED "\n", NULL, NULL, NULL));
 }
 
+/* The sh script in every POSIX shell here: under `set -eu`, sourced twice, for a root with a
+ * quote and spaces, it drops the old toolkit's entries and keeps empty PATH entries (the
+ * current directory) where they were. */
+static void test_script_in_shells(void)
+{
+  const char *root = "/opt/it's cuda 12.4";
+  g_autoptr(CupEnvSpec) spec = spec_for(root, "12.4", CUP_ENV_SCOPE_USER);
+  const char *known[] = {"/opt/cuda-12.1", NULL};
+  g_autofree char *text = cup_envset_script_sh(spec, known);
+  g_autofree char *dir = cup_test_make_root();
+  cup_test_write(dir, "env.sh", text);
+  g_autofree char *script = g_build_filename(dir, "env.sh", NULL);
+  const char *probe =
+      "set -eu; . \"$1\"; . \"$1\"; printf '%s\\n' \"$PATH\" \"$LD_LIBRARY_PATH\" \"$CUDA_HOME\"";
+  const char *envp[] = {"PATH=/a::/opt/cuda-12.1/bin:/usr/bin:/bin:", NULL};
+  const char *expected = "/opt/it's cuda 12.4/bin:/a::/usr/bin:/bin:\n/opt/it's cuda 12.4/lib64\n"
+                         "/opt/it's cuda 12.4\n";
+  const char *shells[] = {"sh", "dash", "bash", "zsh"};
+  guint ran = 0;
+  for (gsize i = 0; i < G_N_ELEMENTS(shells); i++) {
+    g_autofree char *found = g_find_program_in_path(shells[i]);
+    if (found == NULL)
+      continue;
+    const char *argv[] = {found, "-c", probe, "envset-test", script, NULL};
+    CupProcOptions o = {.argv = argv, .envp = envp, .timeout_ms = 30000};
+    int status = -1;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) out = cup_proc_run_full(&o, &status, &error);
+    g_assert_no_error(error);
+    g_autofree char *seen = cup_proc_output_text(out);
+    g_test_message("%s: %s", shells[i], seen);
+    g_assert_cmpint(status, ==, 0);
+    g_assert_cmpstr(seen, ==, expected);
+    ran++;
+  }
+  g_assert_cmpuint(ran, >, 0); /* sh at least */
+  cup_test_remove_tree(dir);
+}
+
 static void test_ldconf_names(void)
 {
   const struct {
@@ -360,6 +402,7 @@ int main(int argc, char **argv)
   g_test_add_func("/envset/script/fish", test_script_fish_text);
   g_test_add_func("/envset/script/quoting", test_script_quoting);
   g_test_add_func("/envset/script/parse", test_script_parse);
+  g_test_add_func("/envset/script/in-shells", test_script_in_shells);
   g_test_add_func("/envset/ldconf-names", test_ldconf_names);
   g_test_add_func("/envset/block/table", test_block_table);
   g_test_add_func("/envset/block/remove-without-block", test_block_remove_without_block);

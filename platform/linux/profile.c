@@ -274,6 +274,25 @@ static void fail(Run *run, const char *path, const char *why, const char *manual
   run->n_failed++;
 }
 
+/* Whether we may write @host: the file itself when it exists, else the nearest directory
+ * above it that exists (where the new directories and the file would be made), so that a dry
+ * run meets the same refusals as the real one. Sets errno when not. */
+static gboolean may_write(const char *host, gboolean exists)
+{
+  if (exists)
+    return access(host, W_OK) == 0;
+  g_autofree char *dir = g_path_get_dirname(host);
+  while (!g_file_test(dir, G_FILE_TEST_EXISTS)) {
+    char *parent = g_path_get_dirname(dir);
+    gboolean top = strcmp(parent, dir) == 0;
+    g_free(dir);
+    dir = parent;
+    if (top)
+      break;
+  }
+  return access(dir, W_OK) == 0;
+}
+
 /* Compute and make the edit of the file @path (a system path under the run's root). @manual
  * tells the user what to do by hand when it cannot be made. Returns whether the file is as it
  * should be now (dry run: would be). */
@@ -303,7 +322,7 @@ static gboolean edit_file(Run *run, const char *path, ComputeFn compute, gconstp
   e->new_content = result;
   e->mode = exists ? (st.st_mode & 07777) : NEW_FILE_MODE;
   /* rename(2) would replace a read-only file too; its mode says the user wants it unchanged */
-  if (exists && access(e->host_path, W_OK) != 0)
+  if (!may_write(e->host_path, exists))
     set_errno_error(&error, errno);
   else if (!run->o->dry_run && make_edit(run, e, exists ? &st : NULL, &error))
     e->done = TRUE;
@@ -547,10 +566,12 @@ static gboolean run_ldconfig(GError **error)
   return TRUE;
 }
 
-/* ldconfig rebuilds the cache of the real system only; a fixture root has none to update. */
-static void maybe_ldconfig(Run *run)
+/* ldconfig rebuilds the cache of the real system only; a fixture root has none to update.
+ * An apply runs it even when no file changed: the toolkit's libraries may have (cuDNN added
+ * to a toolkit that was already the default), and the cache must list them. */
+static void maybe_ldconfig(Run *run, gboolean always)
 {
-  if (run->root != NULL || !touched_ldconf(run))
+  if (run->root != NULL || (!always && !touched_ldconf(run)))
     return;
   run->report->ldconfig = TRUE;
   g_autoptr(GError) error = NULL;
@@ -578,7 +599,7 @@ static void apply_system(Run *run, const CupEnvSpec *spec)
     g_autofree char *fish = cup_envset_script_fish(spec, known);
     edit_file(run, SYS_FISH_CONF, compute_whole, fish, as_root);
   }
-  maybe_ldconfig(run);
+  maybe_ldconfig(run, TRUE);
 }
 
 static void remove_system(Run *run)
@@ -589,7 +610,7 @@ static void remove_system(Run *run)
   for (guint i = 0; i < ldconfs->len; i++)
     edit_file(run, ldconfs->pdata[i], compute_delete, NULL, as_root);
   edit_file(run, SYS_FISH_CONF, compute_delete, NULL, as_root);
-  maybe_ldconfig(run);
+  maybe_ldconfig(run, FALSE);
 }
 
 /* ---- the interface ---------------------------------------------------------------------- */

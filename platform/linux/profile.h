@@ -21,7 +21,9 @@
  *   /etc/profile.d/cudaup.sh         the sh script without LD_LIBRARY_PATH (read by
  *                                    /etc/profile for every login shell)
  *   /etc/ld.so.conf.d/cudaup-cuda-X.Y.conf  the library directory; other versions' files are
- *                                    removed. ldconfig runs afterwards when the root is "/".
+ *                                    removed. ldconfig runs after every apply (the toolkit's
+ *                                    libraries may have changed) and after a remove that
+ *                                    deleted such a file, when the root is "/".
  *   /etc/fish/conf.d/cudaup.fish     the fish script, when /etc/fish exists
  * The /usr/local/cuda symlink is not managed here (`cudaup install --set-default` makes it).
  *
