@@ -143,7 +143,9 @@ static Sample run_install(const Bench *b, const Case *c, const char *prefix, con
                         "--cacert",
                         b->ca->ca_cert,
                         "--cache",
-                        cache};
+                        cache,
+                        "--env-scope",
+                        "none"};
   g_autoptr(GPtrArray) argv = g_ptr_array_new();
   for (gsize i = 0; i < G_N_ELEMENTS(args); i++)
     g_ptr_array_add(argv, (gpointer)args[i]);
@@ -303,7 +305,8 @@ static gboolean make_base(Bench *b)
                            "13.0",     "--cudnn",   CUP_TEST_INSTALL_CUDNN_RELEASE,
                            "--prefix", b->base,     "--mirror",
                            b->url,     "--cacert",  b->ca->ca_cert,
-                           "--cache",  cache,       NULL};
+                           "--cache",  cache,       "--env-scope",
+                           "none",     NULL};
   const char *uninstall[] = {b->cudaup, "uninstall", "--prefix", b->base, "--cudnn", "9.19", NULL};
   gboolean ok =
       prepare(b, (char **)install, "installing the CUDA 13.0 tree (`cudaup install`, issue 5)") &&

@@ -41,5 +41,7 @@ int cli_fetch(CliGlobals *globals, int argc, char **argv);
 int cli_install(CliGlobals *globals, int argc, char **argv);
 /** cli_uninstall: `cudaup uninstall`. Returns the exit code. */
 int cli_uninstall(CliGlobals *globals, int argc, char **argv);
+/** cli_env: `cudaup env show|apply|remove`. Returns the exit code. */
+int cli_env(CliGlobals *globals, int argc, char **argv);
 /** cli_list: `cudaup list gpus|cuda|cudnn|drivers|frameworks`. Returns the exit code. */
 int cli_list(CliGlobals *globals, int argc, char **argv);

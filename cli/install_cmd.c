@@ -4,11 +4,13 @@
  * downloads (as `cudaup fetch`). */
 #include "cli/answers.h"
 #include "cli/download.h"
+#include "cli/env_apply.h"
 
 #include "core/engine.h"
 #include "core/error.h"
 #include "core/report.h"
 #include "core/version.h"
+#include "platform/platform.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -18,7 +20,7 @@
 
 typedef struct {
   CliDownloadArgs dl;
-  char *answers, *report;
+  char *answers, *report, *env_scope;
   gboolean silent, dry_run, set_default, download_only, skip_check;
 } InstallArgs;
 
@@ -28,6 +30,8 @@ typedef struct {
   GStrv choices;
   CupEngineResult *result;  /* on success */
   CupEngineResult *partial; /* what a failed install learnt */
+  CupEnvChange *env;        /* the environment edits made after the install */
+  CupEnvScope env_scope;
   GError *error;
 } InstallJob;
 
@@ -46,6 +50,10 @@ static void add_install_entries(InstallArgs *a, GArray *entries)
        "Point /usr/local/cuda (the 'cuda' link beside the root) at this toolkit", NULL},
       {"download-only", 0, 0, G_OPTION_ARG_NONE, &a->download_only,
        "Download and verify what the plan needs; install nothing", NULL},
+      {"env-scope", 0, 0, G_OPTION_ARG_STRING, &a->env_scope,
+       "Make this toolkit the default for new terminals: user, system, or none (default: "
+       "system as root, else user)",
+       "SCOPE"},
       {"skip-check", 0, 0, G_OPTION_ARG_NONE, &a->skip_check,
        "Do not prove the install (a tree prepared for another machine)", NULL},
   };
@@ -58,6 +66,7 @@ static void install_args_clear(InstallArgs *a)
   cli_download_args_clear(&a->dl);
   g_clear_pointer(&a->answers, g_free);
   g_clear_pointer(&a->report, g_free);
+  g_clear_pointer(&a->env_scope, g_free);
 }
 
 static gpointer install_work(gpointer data)
@@ -169,6 +178,39 @@ static void write_report(const InstallJob *j, GDateTime *started, const GError *
     fprintf(stderr, "cudaup: error: %s\n", local->message);
 }
 
+/* After an install (or "already installed"), the toolkit becomes the default for new
+ * terminals at the chosen scope; a failure here is partial: the install stands. */
+static void apply_environment(CliGlobals *g, InstallJob *j)
+{
+  const InstallArgs *a = j->a;
+  const CupPlan *plan = j->dl.plan;
+  if (j->result == NULL || j->result->dry_run || g_strcmp0(a->env_scope, "none") == 0 ||
+      g_strcmp0(plan->os, cup_platform_family()) != 0)
+    return;
+  CupEnvScope scope;
+  g_autofree char *cuda = cup_major_minor(plan->cuda_version);
+  g_autoptr(GError) error = NULL;
+  if (!cli_env_parse_scope(a->env_scope, &scope, &error)) {
+    g_propagate_error(&j->error, g_steal_pointer(&error));
+    return;
+  }
+  j->env_scope = scope;
+  j->env = cli_env_apply(g, j->result->root, cuda, scope, FALSE, &error);
+  if (error != NULL)
+    g_set_error(&j->error, CUP_ERROR, CUP_ERROR_PARTIAL,
+                "installed into %s, but the environment was not set: %s", j->result->root,
+                error->message);
+}
+
+static void print_environment(const InstallJob *j)
+{
+  if (j->env == NULL || j->error != NULL)
+    return;
+  printf("Environment (%s scope): new terminals find this toolkit\n",
+         cli_env_scope_name(j->env_scope));
+  cli_env_print_change(j->env, FALSE);
+}
+
 static int finish(CliGlobals *g, InstallJob *j)
 {
   const CupEngineResult *r = j->result ? j->result : j->partial;
@@ -184,7 +226,9 @@ static int finish(CliGlobals *g, InstallJob *j)
     print_dry_run(r);
   else
     print_result(r);
-  return 0;
+  if (!g->json)
+    print_environment(j);
+  return j->error ? cli_fail(g, j->error) : 0;
 }
 
 static void log_choices(const InstallJob *j)
@@ -198,7 +242,10 @@ static int run_install(CliGlobals *g, InstallJob *j)
   const InstallArgs *a = j->a;
   g_autoptr(GDateTime) started = g_date_time_new_now_utc();
   g_autoptr(CliProgressView) view = cli_download_view(g, &a->dl);
-  if (!cli_download_check(&a->dl, &j->error) || !check_can_ask(g, a, &j->error))
+  CupEnvScope scope;
+  if (!cli_download_check(&a->dl, &j->error) || !check_can_ask(g, a, &j->error) ||
+      (g_strcmp0(a->env_scope, "none") != 0 &&
+       !cli_env_parse_scope(a->env_scope, &scope, &j->error)))
     return cli_fail(g, j->error);
   log_choices(j);
   if (cli_download_prepare(&j->dl, view, &j->error) &&
@@ -207,6 +254,8 @@ static int run_install(CliGlobals *g, InstallJob *j)
       cli_plan_print(j->dl.plan);
     cli_download_run(&j->dl, install_work, j);
     cli_download_explain_cancel(&j->dl, &j->error);
+    if (j->error == NULL)
+      apply_environment(g, j);
   }
   write_report(j, started, j->error);
   return finish(g, j);
@@ -238,6 +287,7 @@ static int parse_and_run(CliGlobals *g, InstallArgs *a, GArray *entries, int arg
   g_strfreev(j.choices);
   g_clear_pointer(&j.result, cup_engine_result_free);
   g_clear_pointer(&j.partial, cup_engine_result_free);
+  g_clear_pointer(&j.env, cup_env_change_free);
   g_clear_error(&j.error);
   cli_download_job_clear(&j.dl);
   return rc;

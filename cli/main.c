@@ -23,6 +23,7 @@ static const Command commands[] = {
     {"install", "download, verify and install what the plan needs, then prove it works",
      cli_install},
     {"uninstall", "take back what cudaup installed into a toolkit root", cli_uninstall},
+    {"env", "show, apply or remove the environment of the default CUDA toolkit", cli_env},
     {"list", "show what the catalog knows: gpus, cuda, cudnn, drivers, frameworks", cli_list},
 };
 

@@ -2,9 +2,11 @@
  * back what cudaup installed, from the install records (core/txn): files whose sha256 still
  * matches are removed, originals cudaup replaced are put back, files the user changed are kept
  * and listed, and nothing cudaup did not write is touched. */
+#include "cli/env_apply.h"
 #include "cli/selectors.h"
 
 #include "core/error.h"
+#include "core/paths.h"
 #include "core/toolkit.h"
 #include "core/txn.h"
 #include "core/version.h"
@@ -94,6 +96,37 @@ static json_t *report_json(const char *name, const CupTxnUninstallReport *r)
   return o;
 }
 
+/* A toolkit taken away is no longer the default of new terminals: its environment goes, at
+ * every scope where it is the default (system scope only as root). */
+static void remove_environment(const CliGlobals *g, const char *root)
+{
+  g_autofree char *real = cup_root_realpath(NULL, root);
+  for (int i = 0; i < 2; i++) {
+    CupEnvScope scope = i ? CUP_ENV_SCOPE_SYSTEM : CUP_ENV_SCOPE_USER;
+    CupEnvScope mine;
+    cli_env_parse_scope(NULL, &mine, NULL);
+    if (scope == CUP_ENV_SCOPE_SYSTEM && mine != CUP_ENV_SCOPE_SYSTEM)
+      continue;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CupEnvState) state = cli_env_show(g, scope, &error);
+    if (state == NULL || state->toolkit_root == NULL ||
+        (g_strcmp0(state->toolkit_root, root) != 0 && g_strcmp0(state->toolkit_root, real) != 0))
+      continue;
+    g_autoptr(CupEnvChange) change = cli_env_remove(g, scope, FALSE, &error);
+    if (error != NULL) {
+      fprintf(stderr, "cudaup: warning: the %s environment still names %s: %s\n",
+              cli_env_scope_name(scope), root, error->message);
+      continue;
+    }
+    if (g->json)
+      continue;
+    printf("Environment (%s scope): %s is no longer the default\n", cli_env_scope_name(scope),
+           root);
+    if (change)
+      cli_env_print_change(change, FALSE);
+  }
+}
+
 static int run_uninstall(CliGlobals *g, const UninstallArgs *a)
 {
   g_autoptr(GError) error = NULL;
@@ -132,6 +165,8 @@ static int run_uninstall(CliGlobals *g, const UninstallArgs *a)
     cli_print_json(out);
   else
     json_decref(out);
+  if (a->all || a->cuda)
+    remove_environment(g, root);
   return 0;
 }
 

@@ -4,7 +4,8 @@
 # (once; it is cached, see tests/support/installmirror.h), serve it with nginx on 127.0.0.1 over
 # HTTPS with a throwaway CA, and run `cudaup install --silent` from it into a fresh prefix. The
 # install proves itself (libcudart and libcudnn loaded from the new tree, nvcc run and made to
-# compile); a second run says "already installed".
+# compile); a second run says "already installed". The demo tree is not made this machine's
+# default toolkit (--env-scope none): `build/cli/cudaup env apply --prefix PREFIX` does that.
 # Usage: tests/main-job.sh [BUILD_DIR] [PREFIX]   (defaults: build, BUILD_DIR/main-job/cuda-13.0)
 set -euo pipefail
 build=${1:-build}
@@ -15,5 +16,5 @@ mkdir -p "$(dirname "$prefix")"
 # shellcheck disable=SC2016 # expanded by the inner shell, where mirror_tool has set them
 exec "$tool" -- sh -c 'exec "$0" --catalog "$CUDAUP_MIRROR_CATALOG" install --silent \
   --cuda 13.0 --cudnn 9.19 --prefix "$1" --mirror "$CUDAUP_MIRROR_URL" \
-  --cacert "$CUDAUP_MIRROR_CA" --cache "$2" --report "$1.report.json"' \
+  --cacert "$CUDAUP_MIRROR_CA" --cache "$2" --report "$1.report.json" --env-scope none' \
   "$build/cli/cudaup" "$prefix" "$(dirname "$prefix")/cache"

@@ -59,15 +59,16 @@ static void run_clear(Run *r)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
 
 /* argv for `cudaup --catalog C install --silent --cuda 13.0 --cudnn 9.13 --prefix T --mirror M
- * --cache K --skip-check -q` plus @more (NULL-terminated). The proof is skipped: the mirror's
+ * --cache K --skip-check -q --env-scope none` plus @more (NULL-terminated); the environment is
+ * tested on its own, with HOME in the scene. The proof is skipped: the mirror's
  * libcudnn is the machine's 9.19 one under a 9.13 name; test_install_real proves. */
 static GPtrArray *install_argv(const Scene *s, const char *const *more)
 {
   GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
-  const char *base[] = {CUP_TEST_CLI,   "--catalog", s->catalog, "install", "--silent",
-                        "--cuda",       "13.0",      "--cudnn",  "9.13",    "--prefix",
-                        s->root,        "--mirror",  s->mirror,  "--cache", s->cache,
-                        "--skip-check", "-q",        NULL};
+  const char *base[] = {CUP_TEST_CLI,   "--catalog", s->catalog,    "install", "--silent",
+                        "--cuda",       "13.0",      "--cudnn",     "9.13",    "--prefix",
+                        s->root,        "--mirror",  s->mirror,     "--cache", s->cache,
+                        "--skip-check", "-q",        "--env-scope", "none",    NULL};
   for (const char *const *p = base; *p; p++)
     g_ptr_array_add(a, g_strdup(*p));
   for (const char *const *p = more; p && *p; p++)
@@ -76,11 +77,18 @@ static GPtrArray *install_argv(const Scene *s, const char *const *more)
   return a;
 }
 
-static Run run_argv(GPtrArray *argv, const char *crash_at)
+/* Runs @argv; with @crash_at, killed at that crash point; with @home, HOME is that directory
+ * (and the login shell bash, XDG_CONFIG_HOME unset), so the environment goes there. */
+static Run run_argv_home(GPtrArray *argv, const char *crash_at, const char *home)
 {
   g_auto(GStrv) env = g_get_environ();
   if (crash_at)
     env = g_environ_setenv(env, CUP_TXN_CRASH_ENV, crash_at, TRUE);
+  if (home) {
+    env = g_environ_setenv(env, "HOME", home, TRUE);
+    env = g_environ_setenv(env, "SHELL", "/bin/bash", TRUE);
+    env = g_environ_unsetenv(env, "XDG_CONFIG_HOME");
+  }
   Run r = {0};
   int wait = 0;
   g_autoptr(GError) error = NULL;
@@ -91,6 +99,11 @@ static Run run_argv(GPtrArray *argv, const char *crash_at)
   if (r.status != 0 && crash_at == NULL)
     g_test_message("exit %d\nstdout: %s\nstderr: %s", r.status, r.out, r.err);
   return r;
+}
+
+static Run run_argv(GPtrArray *argv, const char *crash_at)
+{
+  return run_argv_home(argv, crash_at, NULL);
 }
 
 static Run install(const Scene *s, const char *const *more)
@@ -181,6 +194,42 @@ static void test_set_default(void)
   g_assert_nonnull(strstr(kept.err, "not replaced"));
 }
 
+/* The environment at user scope: after the install a new login shell finds the tree's nvcc and
+ * libraries; uninstalling the toolkit takes the environment away, leaving HOME as it was. */
+static void test_environment(void)
+{
+  g_autoptr(Scene) s = scene_new();
+  g_autofree char *home = g_build_filename(s->dir, "home", NULL);
+  const char *profile = "# the user's own profile\nexport EDITOR=vi\n";
+  cup_test_write(home, ".profile", profile);
+  const char *more[] = {"--env-scope", "user", NULL};
+  g_autoptr(GPtrArray) argv = install_argv(s, more);
+  g_auto(Run) r = run_argv_home(argv, NULL, home);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_nonnull(strstr(r.out, "Environment (user scope)"));
+  g_autofree char *script = g_strdup_printf("env -i HOME='%s' bash -lc 'command -v nvcc; "
+                                            "echo \"$LD_LIBRARY_PATH\"; echo \"$CUDA_HOME\"'",
+                                            home);
+  g_autofree char *out = NULL;
+  int wait = 0;
+  g_assert_true(g_spawn_command_line_sync(script, &out, NULL, &wait, NULL));
+  g_autofree char *want = g_strdup_printf("%s/bin/nvcc\n%s/lib64\n%s\n", s->root, s->root, s->root);
+  g_assert_cmpstr(out, ==, want);
+  g_autoptr(GPtrArray) un = g_ptr_array_new();
+  const char *args[] = {CUP_TEST_CLI, "uninstall", "--prefix", s->root, "--all", NULL};
+  for (const char *const *p = args; *p; p++)
+    g_ptr_array_add(un, (char *)*p);
+  g_ptr_array_add(un, NULL);
+  g_auto(Run) gone = run_argv_home(un, NULL, home);
+  g_assert_cmpint(gone.status, ==, 0);
+  g_assert_nonnull(strstr(gone.out, "is no longer the default"));
+  /* the user's file as it was; what cudaup created is gone (the log and ~/.config stay) */
+  g_autofree char *now = cup_test_txn_read_text(home, ".profile");
+  g_assert_cmpstr(now, ==, profile);
+  g_assert_false(cup_test_txn_exists(home, ".bashrc"));
+  g_assert_false(cup_test_txn_exists(home, ".config/cudaup"));
+}
+
 /* --dry-run creates nothing, not even the root; --json gives the engine's result. */
 static void test_dry_run(void)
 {
@@ -202,7 +251,8 @@ static void test_answers_file(void)
   g_autoptr(Scene) s = scene_new();
   g_autofree char *answers = g_build_filename(s->dir, "lab.ini", NULL);
   g_autofree char *text = g_strdup_printf("[install]\ncuda = 13.0\ncudnn = 9.13\nprefix = T\n"
-                                          "mirror = %s\ncache = cache\nskip-check = true\n",
+                                          "mirror = %s\ncache = cache\nskip-check = true\n"
+                                          "env-scope = none\n",
                                           s->mirror);
   g_assert_true(g_file_set_contents(answers, text, -1, NULL));
   g_autofree char *log = g_build_filename(s->dir, "cudaup.log", NULL);
@@ -338,6 +388,7 @@ int main(int argc, char **argv)
   g_test_add_func("/install/round-trip", test_round_trip);
   g_test_add_func("/install/dry-run", test_dry_run);
   g_test_add_func("/install/set-default", test_set_default);
+  g_test_add_func("/install/environment", test_environment);
   g_test_add_func("/install/answers-file", test_answers_file);
   g_test_add_func("/install/cudnn-into-nvidia-toolkit", test_cudnn_into_nvidia_toolkit);
   g_test_add_func("/install/kill-at-every-step", test_kill_at_every_step);

@@ -100,10 +100,10 @@ static void test_acceptance(void)
   g_autofree char *root = g_build_filename(dir, "T", NULL);
   g_autofree char *cache = g_build_filename(dir, "cache", NULL);
   g_autofree char *url = g_strconcat(cup_test_nginx_url(nginx), "/", NULL);
-  const char *install[] = {CUP_TEST_CLI, "--catalog", m->catalog, "install",  "--silent",
-                           "--cuda",     "13.0",      "--cudnn",  "9.19",     "--prefix",
-                           root,         "--mirror",  url,        "--cacert", ca->ca_cert,
-                           "--cache",    cache,       "-q",       NULL};
+  const char *install[] = {
+      CUP_TEST_CLI, "--catalog", m->catalog, "install", "--silent",    "--cuda", "13.0",
+      "--cudnn",    "9.19",      "--prefix", root,      "--mirror",    url,      "--cacert",
+      ca->ca_cert,  "--cache",   cache,      "-q",      "--env-scope", "none",   NULL};
   g_autofree char *out = NULL, *err = NULL;
   int rc = run(install, &out, &err);
   g_test_message("stdout: %s\nstderr: %s", out, err);

@@ -1,0 +1,95 @@
+/* env_apply.c - the environment of the default toolkit (env_apply.h). */
+#include "cli/env_apply.h"
+
+#include "core/error.h"
+
+#include <stdio.h>
+#include <string.h>
+#ifdef G_OS_UNIX
+#include <unistd.h>
+#endif
+
+const char *cli_env_scope_name(CupEnvScope scope)
+{
+  return scope == CUP_ENV_SCOPE_SYSTEM ? "system" : "user";
+}
+
+gboolean cli_env_parse_scope(const char *text, CupEnvScope *scope, GError **error)
+{
+  if (text == NULL) {
+#ifdef G_OS_UNIX
+    *scope = geteuid() == 0 ? CUP_ENV_SCOPE_SYSTEM : CUP_ENV_SCOPE_USER;
+#else
+    *scope = CUP_ENV_SCOPE_USER;
+#endif
+    return TRUE;
+  }
+  if (strcmp(text, "user") == 0 || strcmp(text, "system") == 0) {
+    *scope = strcmp(text, "user") == 0 ? CUP_ENV_SCOPE_USER : CUP_ENV_SCOPE_SYSTEM;
+    return TRUE;
+  }
+  g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE, "--scope %s: say user or system", text);
+  return FALSE;
+}
+
+/* HOME, XDG_CONFIG_HOME and SHELL as GLib reads them (tests point them at temp dirs). */
+static CupProfileOptions options(const CliGlobals *g, gboolean dry_run)
+{
+  return (CupProfileOptions){.home = g_get_home_dir(),
+                             .config_home = g_get_user_config_dir(),
+                             .shell = g_getenv("SHELL"),
+                             .root = g->root,
+                             .dry_run = dry_run};
+}
+
+CupEnvState *cli_env_show(const CliGlobals *g, CupEnvScope scope, GError **error)
+{
+  CupProfileOptions o = options(g, FALSE);
+  return cup_profile_show(scope, &o, error);
+}
+
+CupEnvChange *cli_env_apply(const CliGlobals *g, const char *root, const char *cuda,
+                            CupEnvScope scope, gboolean dry_run, GError **error)
+{
+  g_autoptr(CupEnvSpec) spec = cup_envset_spec_new("linux", root, cuda, scope, error);
+  if (spec == NULL)
+    return NULL;
+  CupProfileOptions o = options(g, dry_run);
+  CupProfileReport *report = NULL;
+  cup_profile_apply(spec, &o, &report, error);
+  return report;
+}
+
+CupEnvChange *cli_env_remove(const CliGlobals *g, CupEnvScope scope, gboolean dry_run,
+                             GError **error)
+{
+  CupProfileOptions o = options(g, dry_run);
+  CupProfileReport *report = NULL;
+  cup_profile_remove(scope, &o, &report, error);
+  return report;
+}
+
+void cli_env_print_change(const CupEnvChange *change, gboolean dry_run)
+{
+  if (dry_run) {
+    g_autofree char *diff = cup_profile_report_diff(change);
+    fputs(*diff ? diff : "nothing to change\n", stdout);
+    return;
+  }
+  guint n = 0;
+  for (guint i = 0; i < change->edits->len; i++) {
+    const CupProfileEdit *e = g_ptr_array_index(change->edits, i);
+    if (!e->done)
+      continue;
+    n++;
+    printf("  %s %s\n",
+           e->new_content == NULL   ? "removed "
+           : e->old_content == NULL ? "created "
+                                    : "updated ",
+           e->path);
+  }
+  if (change->ldconfig)
+    printf("  ran ldconfig\n");
+  if (n == 0 && !change->ldconfig)
+    printf("  nothing to change: already so\n");
+}

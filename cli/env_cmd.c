@@ -1,0 +1,121 @@
+/* env_cmd.c - `cudaup env show|apply|remove [--cuda X.Y] [--prefix DIR] [--scope user|system]
+ * [--dry-run]`: which toolkit a new terminal finds, made so (core/envset decides, the platform
+ * store writes: profile files on Linux) or taken away exactly. */
+#include "cli/env_apply.h"
+
+#include "core/error.h"
+#include "core/paths.h"
+#include "core/toolkit.h"
+#include "core/version.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+  char *cuda, *prefix, *scope;
+  gboolean dry_run;
+} EnvArgs;
+
+/* The toolkit to make the default: --prefix DIR, else the detected one of --cuda X.Y, else the
+ * newest detected. Its root and CUDA X.Y are returned. */
+static gboolean pick_toolkit(const CliGlobals *g, const EnvArgs *a, char **root, char **cuda,
+                             GError **error)
+{
+  g_auto(GStrv) env = g_get_environ();
+  if (a->prefix)
+    env = g_environ_setenv(env, "CUDA_PATH", a->prefix, TRUE);
+  g_autoptr(GPtrArray) toolkits = cup_toolkits_detect(g->root, (const char *const *)env, NULL);
+  g_autofree char *prefix = a->prefix ? cup_root_realpath(g->root, a->prefix) : NULL;
+  for (guint i = 0; i < toolkits->len; i++) {
+    const CupToolkit *t = g_ptr_array_index(toolkits, i);
+    g_autofree char *mm = t->version ? cup_major_minor(t->version) : NULL;
+    if (mm == NULL || (prefix && strcmp(prefix, t->root) != 0) ||
+        (a->cuda && !g_str_has_prefix(t->version, a->cuda)))
+      continue;
+    *root = g_strdup(t->root);
+    *cuda = g_steal_pointer(&mm);
+    return TRUE;
+  }
+  g_set_error(error, CUP_ERROR, CUP_ERROR_NOT_FOUND,
+              "no CUDA toolkit%s%s%s%s was found; install one with 'cudaup install', or name its "
+              "root with --prefix DIR",
+              a->cuda ? " " : "", a->cuda ? a->cuda : "", a->prefix ? " at " : "",
+              a->prefix ? a->prefix : "");
+  return FALSE;
+}
+
+static void print_show(const CupEnvState *state)
+{
+  printf("Default CUDA (%s scope): ", cli_env_scope_name(state->scope));
+  if (state->cuda)
+    printf("%s at %s\n", state->cuda, state->toolkit_root);
+  else
+    printf("none set by cudaup\n");
+  for (guint i = 0; i < state->files->len; i++) {
+    const CupEnvFile *f = g_ptr_array_index(state->files, i);
+    printf("  %-40s %s\n", f->path,
+           f->problem   ? f->problem
+           : !f->exists ? "absent"
+           : f->ours    ? "set by cudaup"
+                        : "not touched");
+  }
+  g_autofree char *nvcc = g_find_program_in_path("nvcc");
+  printf("This shell: %s%s (a new terminal reads the files above)\n",
+         nvcc ? "nvcc is " : "no nvcc on PATH", nvcc ? nvcc : "");
+}
+
+static int run_env(CliGlobals *g, const char *action, const EnvArgs *a)
+{
+  g_autoptr(GError) error = NULL;
+  CupEnvScope scope;
+  if (!cli_env_parse_scope(a->scope, &scope, &error))
+    return cli_fail(g, error);
+  if (strcmp(action, "show") == 0) {
+    g_autoptr(CupEnvState) state = cli_env_show(g, scope, &error);
+    if (state == NULL)
+      return cli_fail(g, error);
+    print_show(state);
+    return 0;
+  }
+  g_autoptr(CupEnvChange) change = NULL;
+  if (strcmp(action, "apply") == 0) {
+    g_autofree char *root = NULL, *cuda = NULL;
+    if (!pick_toolkit(g, a, &root, &cuda, &error))
+      return cli_fail(g, error);
+    change = cli_env_apply(g, root, cuda, scope, a->dry_run, &error);
+  } else {
+    change = cli_env_remove(g, scope, a->dry_run, &error);
+  }
+  if (change != NULL)
+    cli_env_print_change(change, a->dry_run);
+  return error ? cli_fail(g, error) : 0;
+}
+
+int cli_env(CliGlobals *g, int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  EnvArgs a = {0};
+  const GOptionEntry entries[] = {
+      {"cuda", 0, 0, G_OPTION_ARG_STRING, &a.cuda, "The toolkit of this CUDA version", "X.Y"},
+      {"prefix", 0, 0, G_OPTION_ARG_FILENAME, &a.prefix, "The toolkit at this root", "DIR"},
+      {"scope", 0, 0, G_OPTION_ARG_STRING, &a.scope,
+       "user (your profile files) or system (every user; root); default: system as root", "SCOPE"},
+      {"dry-run", 0, 0, G_OPTION_ARG_NONE, &a.dry_run, "Print the exact edits; change nothing",
+       NULL},
+      G_OPTION_ENTRY_NULL,
+  };
+  int rc;
+  if (!cli_parse(g, "env", "show, apply or remove the environment of the default CUDA toolkit",
+                 "show|apply|remove", entries, &argc, &argv, &error)) {
+    rc = cli_fail(g, error);
+  } else if (argc != 2 || (strcmp(argv[1], "show") != 0 && strcmp(argv[1], "apply") != 0 &&
+                           strcmp(argv[1], "remove") != 0)) {
+    g_set_error(&error, CUP_ERROR, CUP_ERROR_USAGE,
+                "cudaup env: say show, apply or remove (e.g. 'cudaup env apply --cuda 12.1')");
+    rc = cli_fail(g, error);
+  } else {
+    rc = run_env(g, argv[1], &a);
+  }
+  g_free(a.cuda), g_free(a.prefix), g_free(a.scope);
+  return rc;
+}
