@@ -26,7 +26,7 @@ static gboolean pick_toolkit(const CliGlobals *g, const EnvArgs *a, char **root,
     env = g_environ_setenv(env, "CUDA_PATH", a->prefix, TRUE);
   g_autoptr(GPtrArray) toolkits = cup_toolkits_detect(g->root, (const char *const *)env, NULL);
   g_autofree char *prefix = a->prefix ? cup_root_realpath(g->root, a->prefix) : NULL;
-  for (guint i = 0; i < toolkits->len; i++) {
+  for (guint i = 0; (a->prefix == NULL || prefix != NULL) && i < toolkits->len; i++) {
     const CupToolkit *t = g_ptr_array_index(toolkits, i);
     g_autofree char *mm = t->version ? cup_major_minor(t->version) : NULL;
     if (mm == NULL || (prefix && strcmp(prefix, t->root) != 0) ||
