@@ -105,7 +105,7 @@ ensure_deb_src() {
 # The .dsc file names apt would fetch (name_version.dsc), one per line; they name the versions.
 dsc_names() {
   # shellcheck disable=SC2086 # one word per package
-  apt-get source --print-uris $SOURCES 2>/dev/null | awk -F"'" '/\.dsc'"'"'/ { print $4 }' | sort
+  apt-get source --print-uris $SOURCES 2>/dev/null | awk '$2 ~ /\.dsc$/ { print $2 }' | sort
 }
 
 compute_key() {
