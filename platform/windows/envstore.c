@@ -32,9 +32,11 @@ static gunichar2 *to_utf16(const char *s, glong *units, GError **error)
 {
   g_autoptr(GError) local = NULL;
   gunichar2 *w = g_utf8_to_utf16(s, -1, NULL, units, &local);
-  if (w == NULL)
-    g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE, "'%s' is not valid UTF-8: %s", s,
-                local->message);
+  if (w == NULL) {
+    g_autofree char *shown = g_utf8_make_valid(s, -1);
+    g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE, "'%s' is not valid UTF-8 (%s); give it in UTF-8",
+                shown, local->message);
+  }
   return w;
 }
 

@@ -23,8 +23,18 @@ unset DISPLAY WAYLAND_DISPLAY
 WINEPREFIX=$(mktemp -d "${TMPDIR:-/tmp}/cudaup-wine.XXXXXX")
 export WINEPREFIX
 work=$(mktemp -d "${TMPDIR:-/tmp}/cudaup-wine-work.XXXXXX")
+# Waits for the wineserver to exit, which saves the registry to the prefix's .reg files.
+# Wine 8 sometimes never stops its own services (explorer.exe, rpcss.exe) when the last program
+# ends while they are still starting up; the registry is saved by then (when the last program
+# ended), so after 15 s the server is killed instead, and that is said.
+settle() {
+  if ! timeout 15 "$WINESERVER" -w; then
+    echo "note: wineserver -w did not return within 15 s; killed the server"
+    "$WINESERVER" -k 2>/dev/null || true
+  fi
+}
 cleanup() {
-  "$WINESERVER" -k 2>/dev/null || true
+  settle
   rm -rf "$WINEPREFIX" "$work"
 }
 trap cleanup EXIT
@@ -34,12 +44,18 @@ export WINEPATH
 
 start=$SECONDS
 "$WINE" wineboot --init >/dev/null 2>&1
-"$WINESERVER" -w
+settle
 echo "wine prefix ready in $((SECONDS - start)) s ($("$WINE" --version))"
 
 if [ "$mode" = gtest ]; then
-  "$WINE" "$exe" --tap
-  exit
+  # A program that ends within a second or so meets the start-up race above; a second one
+  # that lives 2 s lets Wine's services finish starting, so the server stops cleanly.
+  "$WINE" cmd.exe /c 'ping -n 3 127.0.0.1 >nul' &
+  keeper=$!
+  rc=0
+  "$WINE" "$exe" --tap || rc=$?
+  wait "$keeper" || true
+  exit "$rc"
 fi
 
 failed=0
@@ -86,6 +102,7 @@ check_new_cmd() {
   want=${want//\\/\\\\} # a backslash in a pattern escapes; these are literal
   # shellcheck disable=SC2053 # $want is a glob pattern
   [[ $out == $want ]] || fail "user: a new cmd.exe sees CUDA_PATH|PATH = $out"
+  settle
 }
 
 # Each group runs in one process; `wineserver -w` after each group saves the registry to the
@@ -97,7 +114,7 @@ for s in $("$WINE" "$exe" --list | tr -d '\r'); do
     if ! (cd "$work" && "$WINE" "$exe" "$s" "$group" | tr -d '\r'); then
       fail "$s $group"
     fi
-    "$WINESERVER" -w
+    settle
     if [ "$group" = seed,apply ]; then
       check_reg_files "$s"
       if [ "$s" = user ]; then check_new_cmd; fi
