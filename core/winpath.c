@@ -56,10 +56,13 @@ gboolean cup_winenv_check_length(const char *name, const char *value, GError **e
   glong units = cup_winpath_units(value);
   if (units < CUP_WINENV_MAX_CHARS)
     return TRUE;
+  gboolean is_path = g_ascii_strcasecmp(name, "Path") == 0;
   g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
-              "%s would be %ld characters, over Windows' limit of %d (including the end mark); "
-              "remove entries you no longer need from %s, then try again",
-              name, units, CUP_WINENV_MAX_CHARS - 1, name);
+              "%s would be %ld characters, but Windows allows at most %d (%d with the end "
+              "mark); %s, then try again",
+              name, units, CUP_WINENV_MAX_CHARS - 1, CUP_WINENV_MAX_CHARS,
+              is_path ? "remove entries you no longer need from Path"
+                      : "install the toolkit into a shorter folder");
   return FALSE;
 }
 

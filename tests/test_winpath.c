@@ -189,6 +189,13 @@ static void test_length_limit(void)
   g_assert_true(cup_winpath_add(hangul, entry, &out, &error));
   g_assert_no_error(error);
   g_assert_true(cup_winenv_check_length("CUDA_PATH", "C:\\x", NULL));
+  g_clear_error(&error);
+  g_autofree char *at_limit = value_of_units(32767, "a", 1);
+  g_autofree char *below = value_of_units(32766, "a", 1);
+  g_assert_true(cup_winenv_check_length("CUDA_PATH", below, NULL));
+  g_assert_false(cup_winenv_check_length("CUDA_PATH", at_limit, &error));
+  g_assert_error(error, CUP_ERROR, CUP_ERROR_IO);
+  g_assert_nonnull(strstr(error->message, "shorter folder"));
 }
 
 static void test_bad_entry(void)

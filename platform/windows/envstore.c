@@ -177,14 +177,30 @@ gboolean cup_winenv_broadcast(GError **error)
   return TRUE;
 }
 
+static const char *type_name(CupWinRegType type)
+{
+  switch ((DWORD)type) {
+  case REG_BINARY:
+    return "REG_BINARY";
+  case REG_DWORD:
+    return "REG_DWORD";
+  case REG_MULTI_SZ:
+    return "REG_MULTI_SZ";
+  case REG_QWORD:
+    return "REG_QWORD";
+  default:
+    return "a registry type";
+  }
+}
+
 static void warn_not_string(GPtrArray *warnings, CupWinEnvScope scope, const char *name,
                             CupWinRegType type)
 {
   g_ptr_array_add(warnings,
-                  g_strdup_printf("%s in %s has registry type %d, not a string, so cudaup left "
-                                  "it alone; make it a string (REG_EXPAND_SZ) and run cudaup "
-                                  "env apply again",
-                                  name, cup_winenv_scope_key(scope), (int)type));
+                  g_strdup_printf("%s in %s is %s (%d), not a string, so cudaup left it "
+                                  "alone; make it a string (REG_EXPAND_SZ) and run "
+                                  "cudaup env apply again",
+                                  name, cup_winenv_scope_key(scope), type_name(type), (int)type));
 }
 
 static void broadcast_or_warn(GPtrArray *warnings)

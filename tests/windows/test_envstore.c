@@ -284,6 +284,10 @@ static void step_apply(const Scenario *s, gboolean again)
         rec->changes->len, changes);
   CHECK(warnings->len == (guint)s->warns, "%s: %u warnings, expected %d", s->name, warnings->len,
         s->warns);
+  if (s->warns && warnings->len > 0)
+    CHECK(strstr(g_ptr_array_index(warnings, 0), "Path") &&
+              strstr(g_ptr_array_index(warnings, 0), "REG_DWORD"),
+          "%s: the warning does not name Path and its type", s->name);
   if (again)
     return;
   g_autofree char *data = cup_winenv_record_to_data(rec);
