@@ -496,6 +496,12 @@ static GArray *toolkit_options(const Ctx *c, GString *why)
       continue;
     }
     CupCudaOption o = judge_cuda(c, mm);
+    if (o.full_minimum == NULL && o.floor == NULL && why->len == 0)
+      g_string_printf(why,
+                      "the catalog knows no minimum %s driver for CUDA %s (manifests/cuda.json), "
+                      "so it cannot plan it for %s; pin another CUDA with --cuda (run 'cudaup "
+                      "list cuda')",
+                      c->os, mm, c->os);
     g_array_append_val(options, o);
   }
   return options;
