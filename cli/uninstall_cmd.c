@@ -101,10 +101,10 @@ static json_t *report_json(const char *name, const CupTxnUninstallReport *r)
 static void remove_environment(const CliGlobals *g, const char *root)
 {
   g_autofree char *real = cup_root_realpath(NULL, root);
+  CupEnvScope mine; /* system as root: only then may the system scope be changed */
+  cli_env_parse_scope(NULL, &mine, NULL);
   for (int i = 0; i < 2; i++) {
     CupEnvScope scope = i ? CUP_ENV_SCOPE_SYSTEM : CUP_ENV_SCOPE_USER;
-    CupEnvScope mine;
-    cli_env_parse_scope(NULL, &mine, NULL);
     if (scope == CUP_ENV_SCOPE_SYSTEM && mine != CUP_ENV_SCOPE_SYSTEM)
       continue;
     g_autoptr(GError) error = NULL;

@@ -677,13 +677,24 @@ static void test_proof(Fixture *fx, gconstpointer data)
 
 /* ---- unpacking while downloading ---- */
 
+#define REAL_LIBRARY "/usr/local/cuda/lib64/libcudart.so.13"
+
+/* The real library the served archives carry; skips the test (saying why) when it is absent. */
+static gboolean have_real_library(void)
+{
+  if (g_file_test(REAL_LIBRARY, G_FILE_TEST_IS_REGULAR))
+    return TRUE;
+  g_test_skip(REAL_LIBRARY " is absent: no real library to pack");
+  return FALSE;
+}
+
 /* cuDNN with a real library inside (a few hundred KB of xz), served by the fault server with
  * @fault over plain HTTP; installs it and returns the result (NULL with @error). */
 static CupEngineResult *install_served(Fixture *fx, const CupFault *fault, GError **error)
 {
   CupTestSpec specs[G_N_ELEMENTS(cudnn_specs)];
   memcpy(specs, cudnn_specs, sizeof specs);
-  specs[3].source = "/usr/local/cuda/lib64/libcudart.so.13";
+  specs[3].source = REAL_LIBRARY;
   g_autofree char *path =
       put_archive(fx, CUP_TEST_TAR_XZ, CUDNN_TOP, specs, G_N_ELEMENTS(specs), FALSE);
   g_autoptr(CupPlan) plan = plan_one(fx, path);
@@ -712,8 +723,7 @@ static void assert_library_installed(const Fixture *fx)
   g_autofree char *lib = g_build_filename(fx->root, "lib64", "libcudnn.so.9.19.0", NULL);
   g_autofree char *want = NULL, *got = NULL;
   gsize want_len = 0, got_len = 0;
-  g_assert_true(
-      g_file_get_contents("/usr/local/cuda/lib64/libcudart.so.13", &want, &want_len, NULL));
+  g_assert_true(g_file_get_contents(REAL_LIBRARY, &want, &want_len, NULL));
   g_assert_true(g_file_get_contents(lib, &got, &got_len, NULL));
   g_assert_cmpmem(got, got_len, want, want_len);
 }
@@ -723,10 +733,8 @@ static void assert_library_installed(const Fixture *fx)
 static void test_stream_resumed(Fixture *fx, gconstpointer data)
 {
   (void)data;
-  if (!g_file_test("/usr/local/cuda/lib64/libcudart.so.13", G_FILE_TEST_IS_REGULAR)) {
-    g_test_skip("/usr/local/cuda/lib64/libcudart.so.13 is absent: no real library to pack");
+  if (!have_real_library())
     return;
-  }
   CupFault cut = {.kind = CUP_FAULT_CUT_ONCE, .bytes = 60000};
   g_autoptr(GError) error = NULL;
   g_autoptr(CupEngineResult) r = install_served(fx, &cut, &error);
@@ -740,10 +748,8 @@ static void test_stream_resumed(Fixture *fx, gconstpointer data)
 static void test_stream_restarted(Fixture *fx, gconstpointer data)
 {
   (void)data;
-  if (!g_file_test("/usr/local/cuda/lib64/libcudart.so.13", G_FILE_TEST_IS_REGULAR)) {
-    g_test_skip("/usr/local/cuda/lib64/libcudart.so.13 is absent: no real library to pack");
+  if (!have_real_library())
     return;
-  }
   CupFault changes = {.kind = CUP_FAULT_ETAG_CHANGES, .bytes = 60000};
   g_autoptr(GError) error = NULL;
   g_autoptr(CupEngineResult) r = install_served(fx, &changes, &error);
@@ -756,10 +762,8 @@ static void test_stream_restarted(Fixture *fx, gconstpointer data)
 static void test_stream_never_verified(Fixture *fx, gconstpointer data)
 {
   (void)data;
-  if (!g_file_test("/usr/local/cuda/lib64/libcudart.so.13", G_FILE_TEST_IS_REGULAR)) {
-    g_test_skip("/usr/local/cuda/lib64/libcudart.so.13 is absent: no real library to pack");
+  if (!have_real_library())
     return;
-  }
   CupFault wrong = {.kind = CUP_FAULT_WRONG_BYTES, .bytes = 120000};
   g_autoptr(GError) error = NULL;
   g_autoptr(CupEngineResult) r = install_served(fx, &wrong, &error);
