@@ -2,9 +2,9 @@
  * [--dry-run]`: which toolkit a new terminal finds, made so (core/envset decides, the platform
  * store writes: profile files on Linux) or taken away exactly. */
 #include "cli/env_apply.h"
+#include "cli/selectors.h"
 
 #include "core/error.h"
-#include "core/paths.h"
 #include "core/toolkit.h"
 #include "core/version.h"
 
@@ -21,19 +21,12 @@ typedef struct {
 static gboolean pick_toolkit(const CliGlobals *g, const EnvArgs *a, char **root, char **cuda,
                              GError **error)
 {
-  g_auto(GStrv) env = g_get_environ();
-  if (a->prefix)
-    env = g_environ_setenv(env, "CUDA_PATH", a->prefix, TRUE);
+  g_auto(GStrv) env = cli_toolkit_environ(a->prefix);
   g_autoptr(GPtrArray) toolkits = cup_toolkits_detect(g->root, (const char *const *)env, NULL);
-  g_autofree char *prefix = a->prefix ? cup_root_realpath(g->root, a->prefix) : NULL;
-  for (guint i = 0; (a->prefix == NULL || prefix != NULL) && i < toolkits->len; i++) {
-    const CupToolkit *t = g_ptr_array_index(toolkits, i);
-    g_autofree char *mm = t->version ? cup_major_minor(t->version) : NULL;
-    if (mm == NULL || (prefix && strcmp(prefix, t->root) != 0) ||
-        (a->cuda && !g_str_has_prefix(t->version, a->cuda)))
-      continue;
+  const CupToolkit *t = cli_toolkit_pick(toolkits, g->root, a->prefix, a->cuda);
+  if (t != NULL) {
     *root = g_strdup(t->root);
-    *cuda = g_steal_pointer(&mm);
+    *cuda = cup_major_minor(t->version);
     return TRUE;
   }
   g_set_error(error, CUP_ERROR, CUP_ERROR_NOT_FOUND,

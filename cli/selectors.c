@@ -83,16 +83,29 @@ static gboolean may_add_to_existing(const CliSelectors *s)
 
 /* The environment toolkit detection reads; --prefix DIR is offered to it as CUDA_PATH, so a
  * toolkit there is found wherever it is. */
-static GStrv detect_environ(const CliSelectors *s)
+GStrv cli_toolkit_environ(const char *prefix)
 {
   GStrv env = g_get_environ();
-  return s->prefix ? g_environ_setenv(env, "CUDA_PATH", s->prefix, TRUE) : env;
+  return prefix ? g_environ_setenv(env, "CUDA_PATH", prefix, TRUE) : env;
+}
+
+const CupToolkit *cli_toolkit_pick(const GPtrArray *toolkits, const char *sysroot,
+                                   const char *prefix, const char *cuda)
+{
+  g_autofree char *real = prefix ? cup_root_realpath(sysroot, prefix) : NULL;
+  for (guint i = 0; toolkits && (prefix == NULL || real != NULL) && i < toolkits->len; i++) {
+    const CupToolkit *t = g_ptr_array_index(toolkits, i);
+    if (t->version != NULL && (real == NULL || strcmp(real, t->root) == 0) &&
+        (cuda == NULL || g_str_has_prefix(t->version, cuda)))
+      return t;
+  }
+  return NULL;
 }
 
 CupSystem *cli_selectors_system(const CliGlobals *g, const CliSelectors *s, const CupCatalog *cat,
                                 GError **error)
 {
-  g_auto(GStrv) env = detect_environ(s);
+  g_auto(GStrv) env = cli_toolkit_environ(s->prefix);
   CupDetectOptions o = {.root = g->root,
                         .manifests_dir = g->catalog,
                         .skip_toolkits = !may_add_to_existing(s),
@@ -121,15 +134,11 @@ static gboolean is_administrator(void)
 /* The toolkit cuDNN would be added to: the one at --prefix, else the newest detected. */
 static void find_existing(const CliSelectors *s, const CupSystem *sys, CupRequest *r)
 {
-  g_autofree char *prefix = s->prefix ? cup_root_realpath(NULL, s->prefix) : NULL;
-  for (guint i = 0; sys->toolkits && i < sys->toolkits->len; i++) {
-    const CupToolkit *t = g_ptr_array_index(sys->toolkits, i);
-    if (t->version == NULL || (s->prefix && g_strcmp0(prefix, t->root) != 0))
-      continue;
-    r->existing_cuda = g_strdup(t->version);
-    r->existing_root = g_strdup(t->root);
+  const CupToolkit *t = cli_toolkit_pick(sys->toolkits, NULL, s->prefix, NULL);
+  if (t == NULL)
     return;
-  }
+  r->existing_cuda = g_strdup(t->version);
+  r->existing_root = g_strdup(t->root);
 }
 
 CupPlan *cli_selectors_plan(const CliSelectors *s, const CupSystem *sys, const CupCatalog *cat,

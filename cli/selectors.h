@@ -46,6 +46,20 @@ CupSystem *cli_selectors_system(const CliGlobals *g, const CliSelectors *s, cons
 CupPlan *cli_selectors_plan(const CliSelectors *s, const CupSystem *sys, const CupCatalog *cat,
                             GError **error);
 
+/**
+ * cli_toolkit_environ: the environment toolkit detection reads: ours, with @prefix (when not
+ * NULL) offered as CUDA_PATH so that a toolkit there is found wherever it is. A new GStrv.
+ */
+GStrv cli_toolkit_environ(const char *prefix);
+
+/**
+ * cli_toolkit_pick: of @toolkits (CupToolkit*, newest first), the first with a known version
+ * that is at @prefix (resolved inside @sysroot; none when it does not resolve) when @prefix is
+ * given, and whose version starts with @cuda when that is given. Owned by @toolkits, or NULL.
+ */
+const CupToolkit *cli_toolkit_pick(const GPtrArray *toolkits, const char *sysroot,
+                                   const char *prefix, const char *cuda);
+
 /** cli_plan_print: the plan as `cudaup plan` shows it, on stdout. */
 void cli_plan_print(const CupPlan *plan);
 
