@@ -8,22 +8,9 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
-#include <sys/wait.h>
-
-typedef struct {
-  int status;
-  char *out, *err;
-} Run;
-
-static void run_clear(Run *r)
-{
-  g_free(r->out);
-  g_free(r->err);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
 
 /* `cudaup env ARGS...` with HOME=@home (bash as the login shell). */
-static Run env_cmd(const char *home, const char *const *args)
+static CupTestRun env_cmd(const char *home, const char *const *args)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new();
   g_ptr_array_add(argv, (char *)CUP_TEST_CLI);
@@ -37,13 +24,7 @@ static Run env_cmd(const char *home, const char *const *args)
   env = g_environ_unsetenv(env, "XDG_CONFIG_HOME");
   g_autofree char *state = g_strconcat(home, ".state", NULL); /* the log, outside HOME */
   env = g_environ_setenv(env, "XDG_STATE_HOME", state, TRUE);
-  Run r = {0};
-  int wait = 0;
-  g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL, &r.out,
-                             &r.err, &wait, NULL));
-  r.status = WIFEXITED(wait) ? WEXITSTATUS(wait) : 128 + WTERMSIG(wait);
-  g_test_message("exit %d\nstdout: %s\nstderr: %s", r.status, r.out, r.err);
-  return r;
+  return cup_test_run((const char *const *)argv->pdata, (const char *const *)env);
 }
 
 /* A toolkit tree detection recognises: version.json and bin/nvcc. */
@@ -68,16 +49,16 @@ static void test_apply_show_remove(void)
   g_autofree char *before = cup_test_tree_snapshot(home);
 
   const char *dry[] = {"apply", "--prefix", root, "--scope", "user", "--dry-run", NULL};
-  g_auto(Run) d = env_cmd(home, dry);
+  g_auto(CupTestRun) d = env_cmd(home, dry);
   g_assert_cmpint(d.status, ==, 0);
   g_assert_nonnull(strstr(d.out, "+++ "));
   g_autofree char *unchanged = cup_test_tree_snapshot(home);
   g_assert_cmpstr(unchanged, ==, before);
 
   const char *apply[] = {"apply", "--prefix", root, "--scope", "user", NULL};
-  g_auto(Run) a1 = env_cmd(home, apply);
+  g_auto(CupTestRun) a1 = env_cmd(home, apply);
   g_assert_cmpint(a1.status, ==, 0);
-  g_auto(Run) a2 = env_cmd(home, apply);
+  g_auto(CupTestRun) a2 = env_cmd(home, apply);
   g_assert_cmpint(a2.status, ==, 0);
   g_assert_nonnull(strstr(a2.out, "already so"));
 
@@ -89,13 +70,13 @@ static void test_apply_show_remove(void)
   g_assert_cmpstr(out, ==, want);
 
   const char *show[] = {"show", "--scope", "user", NULL};
-  g_auto(Run) s = env_cmd(home, show);
+  g_auto(CupTestRun) s = env_cmd(home, show);
   g_assert_cmpint(s.status, ==, 0);
   g_autofree char *says = g_strdup_printf("12.4 at %s", root);
   g_assert_nonnull(strstr(s.out, says));
 
   const char *remove[] = {"remove", "--scope", "user", NULL};
-  g_auto(Run) r = env_cmd(home, remove);
+  g_auto(CupTestRun) r = env_cmd(home, remove);
   g_assert_cmpint(r.status, ==, 0);
   g_autofree char *profile = cup_test_txn_read_text(home, ".profile");
   g_assert_cmpstr(profile, ==, "export EDITOR=vi\r\nexport PAGER=less");
@@ -107,15 +88,15 @@ static void test_bad_input(void)
 {
   g_autofree char *dir = cup_test_make_root();
   const char *bad_scope[] = {"apply", "--scope", "everyone", NULL};
-  g_auto(Run) a = env_cmd(dir, bad_scope);
+  g_auto(CupTestRun) a = env_cmd(dir, bad_scope);
   g_assert_cmpint(a.status, ==, 2);
   g_assert_nonnull(strstr(a.err, "user or system"));
   const char *no_action[] = {"switch", NULL};
-  g_auto(Run) b = env_cmd(dir, no_action);
+  g_auto(CupTestRun) b = env_cmd(dir, no_action);
   g_assert_cmpint(b.status, ==, 2);
   g_autofree char *nowhere = g_build_filename(dir, "no-toolkit", NULL);
   const char *missing[] = {"apply", "--prefix", nowhere, "--scope", "user", NULL};
-  g_auto(Run) c = env_cmd(dir, missing);
+  g_auto(CupTestRun) c = env_cmd(dir, missing);
   g_assert_cmpint(c.status, ==, 12);
   g_assert_nonnull(strstr(c.err, "--prefix DIR"));
   cup_test_remove_tree(dir);

@@ -24,11 +24,6 @@ typedef struct {
   char *root; /* the toolkit root to install into (not created) */
 } Scene;
 
-typedef struct {
-  int status; /* exit code, or 128 + signal */
-  char *out, *err;
-} Run;
-
 static Scene *scene_new(void)
 {
   Scene *s = g_new0(Scene, 1);
@@ -51,13 +46,6 @@ static void scene_free(Scene *s)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Scene, scene_free)
 
-static void run_clear(Run *r)
-{
-  g_free(r->out);
-  g_free(r->err);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
-
 /* argv for `cudaup --catalog C install --silent --cuda 13.0 --cudnn 9.13 --prefix T --mirror M
  * --cache K --skip-check -q --env-scope none` plus @more (NULL-terminated); the environment is
  * tested on its own, with HOME in the scene. The proof is skipped: the mirror's
@@ -79,7 +67,7 @@ static GPtrArray *install_argv(const Scene *s, const char *const *more)
 
 /* Runs @argv; with @crash_at, killed at that crash point; with @home, HOME is that directory
  * (and the login shell bash, XDG_CONFIG_HOME unset), so the environment goes there. */
-static Run run_argv_home(GPtrArray *argv, const char *crash_at, const char *home)
+static CupTestRun run_argv_home(GPtrArray *argv, const char *crash_at, const char *home)
 {
   g_auto(GStrv) env = g_get_environ();
   if (crash_at)
@@ -89,30 +77,21 @@ static Run run_argv_home(GPtrArray *argv, const char *crash_at, const char *home
     env = g_environ_setenv(env, "SHELL", "/bin/bash", TRUE);
     env = g_environ_unsetenv(env, "XDG_CONFIG_HOME");
   }
-  Run r = {0};
-  int wait = 0;
-  g_autoptr(GError) error = NULL;
-  g_spawn_sync(NULL, (char **)argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL, &r.out, &r.err, &wait,
-               &error);
-  g_assert_no_error(error);
-  r.status = WIFEXITED(wait) ? WEXITSTATUS(wait) : 128 + WTERMSIG(wait);
-  if (r.status != 0 && crash_at == NULL)
-    g_test_message("exit %d\nstdout: %s\nstderr: %s", r.status, r.out, r.err);
-  return r;
+  return cup_test_run((const char *const *)argv->pdata, (const char *const *)env);
 }
 
-static Run run_argv(GPtrArray *argv, const char *crash_at)
+static CupTestRun run_argv(GPtrArray *argv, const char *crash_at)
 {
   return run_argv_home(argv, crash_at, NULL);
 }
 
-static Run install(const Scene *s, const char *const *more)
+static CupTestRun install(const Scene *s, const char *const *more)
 {
   g_autoptr(GPtrArray) argv = install_argv(s, more);
   return run_argv(argv, NULL);
 }
 
-static Run uninstall(const Scene *s, const char *what, const char *version)
+static CupTestRun uninstall(const Scene *s, const char *what, const char *version)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new();
   const char *args[] = {CUP_TEST_CLI, "uninstall", "--prefix", s->root, what, version, NULL};
@@ -138,7 +117,7 @@ static void test_round_trip(void)
   g_autoptr(Scene) s = scene_new();
   g_autofree char *report = g_build_filename(s->dir, "report.json", NULL);
   const char *more[] = {"--report", report, NULL};
-  g_auto(Run) first = install(s, more);
+  g_auto(CupTestRun) first = install(s, more);
   g_assert_cmpint(first.status, ==, 0);
   g_assert_nonnull(strstr(first.out, "Installed cuda-13.0 and cudnn-9.13 into"));
   g_assert_true(cup_test_txn_exists(s->root, "lib64/libcudart.so.13"));
@@ -156,13 +135,13 @@ static void test_round_trip(void)
   g_assert_true(json_is_array(json_object_get(json_object_get(r, "plan"), "archives")));
   g_assert_cmpuint(json_array_size(json_object_get(r, "choices")), >, 0);
 
-  g_auto(Run) again = install(s, NULL);
+  g_auto(CupTestRun) again = install(s, NULL);
   g_assert_cmpint(again.status, ==, 0);
   g_assert_nonnull(strstr(again.out, "already installed"));
   g_autofree char *same = cup_test_txn_snapshot(s->root);
   g_assert_cmpstr(same, ==, after);
 
-  g_auto(Run) gone = uninstall(s, "--all", NULL);
+  g_auto(CupTestRun) gone = uninstall(s, "--all", NULL);
   g_assert_cmpint(gone.status, ==, 0);
   g_assert_nonnull(strstr(gone.out, "Uninstalled cudnn-9.13"));
   g_assert_nonnull(strstr(gone.out, "Uninstalled cuda-13.0"));
@@ -179,7 +158,7 @@ static void test_set_default(void)
   g_autofree char *link = g_build_filename(s->dir, "cuda", NULL);
   g_assert_cmpint(symlink("/opt/cuda-11.8", link), ==, 0);
   const char *more[] = {"--set-default", NULL};
-  g_auto(Run) r = install(s, more);
+  g_auto(CupTestRun) r = install(s, more);
   g_assert_cmpint(r.status, ==, 0);
   g_autofree char *target = g_file_read_link(link, NULL);
   g_assert_cmpstr(target, ==, s->root);
@@ -188,7 +167,7 @@ static void test_set_default(void)
   g_autoptr(Scene) d = scene_new();
   g_autofree char *dir = g_build_filename(d->dir, "cuda", NULL);
   g_assert_cmpint(g_mkdir(dir, 0755), ==, 0);
-  g_auto(Run) kept = install(d, more);
+  g_auto(CupTestRun) kept = install(d, more);
   g_assert_cmpint(kept.status, ==, 0);
   g_assert_true(g_file_test(dir, G_FILE_TEST_IS_DIR) && !g_file_test(dir, G_FILE_TEST_IS_SYMLINK));
   g_assert_nonnull(strstr(kept.err, "not replaced"));
@@ -204,7 +183,7 @@ static void test_environment(void)
   cup_test_write(home, ".profile", profile);
   const char *more[] = {"--env-scope", "user", NULL};
   g_autoptr(GPtrArray) argv = install_argv(s, more);
-  g_auto(Run) r = run_argv_home(argv, NULL, home);
+  g_auto(CupTestRun) r = run_argv_home(argv, NULL, home);
   g_assert_cmpint(r.status, ==, 0);
   g_assert_nonnull(strstr(r.out, "Environment (user scope)"));
   g_autofree char *script = g_strdup_printf("env -i HOME='%s' bash -lc 'command -v nvcc; "
@@ -220,7 +199,7 @@ static void test_environment(void)
   for (const char *const *p = args; *p; p++)
     g_ptr_array_add(un, (char *)*p);
   g_ptr_array_add(un, NULL);
-  g_auto(Run) gone = run_argv_home(un, NULL, home);
+  g_auto(CupTestRun) gone = run_argv_home(un, NULL, home);
   g_assert_cmpint(gone.status, ==, 0);
   g_assert_nonnull(strstr(gone.out, "is no longer the default"));
   /* the user's file as it was; what cudaup created is gone (the log and ~/.config stay) */
@@ -235,7 +214,7 @@ static void test_dry_run(void)
 {
   g_autoptr(Scene) s = scene_new();
   const char *more[] = {"--dry-run", "--json", NULL};
-  g_auto(Run) r = install(s, more);
+  g_auto(CupTestRun) r = install(s, more);
   g_assert_cmpint(r.status, ==, 0);
   g_assert_false(g_file_test(s->root, G_FILE_TEST_EXISTS));
   g_autoptr(json_t) j = json_loads(r.out, 0, NULL);
@@ -262,7 +241,7 @@ static void test_answers_file(void)
   for (const char *const *p = args; *p; p++)
     g_ptr_array_add(argv, (char *)*p);
   g_ptr_array_add(argv, NULL);
-  g_auto(Run) r = run_argv(argv, NULL);
+  g_auto(CupTestRun) r = run_argv(argv, NULL);
   g_assert_cmpint(r.status, ==, 0);
   g_assert_true(cup_test_txn_exists(s->root, CUP_TXN_STATE_DIR "/installs/cuda-13.0.json"));
   g_autofree char *logged = NULL;
@@ -284,7 +263,7 @@ static void test_cudnn_into_nvidia_toolkit(void)
   g_autoptr(GPtrArray) argv = install_argv(s, NULL);
   /* no --cuda: drop "--cuda" "13.0" */
   g_ptr_array_remove_range(argv, 5, 2);
-  g_auto(Run) r = run_argv(argv, NULL);
+  g_auto(CupTestRun) r = run_argv(argv, NULL);
   g_assert_cmpint(r.status, ==, 0);
   g_assert_nonnull(strstr(r.out, "Installed cudnn-9.13 into"));
   g_assert_false(cup_test_txn_exists(s->root, CUP_TXN_STATE_DIR "/installs/cuda-13.0.json"));
@@ -292,7 +271,7 @@ static void test_cudnn_into_nvidia_toolkit(void)
   g_assert_cmpstr(nvcc, ==, "nvcc of the toolkit");
   /* lib64 links to targets/x86_64-linux/lib: the libraries went there, through the link */
   g_assert_true(cup_test_txn_exists(s->root, "targets/x86_64-linux/lib/libcudnn.so.9"));
-  g_auto(Run) gone = uninstall(s, "--cudnn", "9.13");
+  g_auto(CupTestRun) gone = uninstall(s, "--cudnn", "9.13");
   g_assert_cmpint(gone.status, ==, 0);
   g_autofree char *after = cup_test_txn_snapshot(s->root);
   g_assert_cmpstr(after, ==, before);
@@ -310,7 +289,7 @@ static void test_kill_at_every_step(void)
   {
     g_autoptr(Scene) ref = scene_new();
     cup_test_txn_nvidia_tree(ref->root);
-    g_auto(Run) r = install(ref, NULL);
+    g_auto(CupTestRun) r = install(ref, NULL);
     g_assert_cmpint(r.status, ==, 0);
     after = cup_test_txn_snapshot(ref->root);
   }
@@ -319,7 +298,7 @@ static void test_kill_at_every_step(void)
   for (guint step = 1;; step++) {
     g_autofree char *at = g_strdup_printf("%u", step);
     g_autoptr(GPtrArray) argv = install_argv(s, NULL);
-    g_auto(Run) r = run_argv(argv, at);
+    g_auto(CupTestRun) r = run_argv(argv, at);
     if (r.status == 0)
       break;
     g_assert_cmpint(r.status, ==, 128 + SIGKILL);
@@ -335,7 +314,7 @@ static void test_kill_at_every_step(void)
     } else {
       g_assert_cmpstr(now, ==, after);
       n_after++;
-      g_auto(Run) back = uninstall(s, "--all", NULL);
+      g_auto(CupTestRun) back = uninstall(s, "--all", NULL);
       g_assert_cmpint(back.status, ==, 0);
       g_autofree char *undone = cup_test_txn_snapshot(s->root);
       g_assert_cmpstr(undone, ==, before);
@@ -378,7 +357,7 @@ static void test_two_at_once(void)
   g_assert_cmpint(ok, >=, 1);
   cup_test_txn_assert_settled(s->root, 0);
   cup_test_txn_assert_lock_free(s->root);
-  g_auto(Run) again = install(s, NULL);
+  g_auto(CupTestRun) again = install(s, NULL);
   g_assert_nonnull(strstr(again.out, "already installed"));
 }
 

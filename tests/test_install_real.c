@@ -16,7 +16,6 @@
 #include <link.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 /* An environment without CUDA: PATH of the system's own directories only. */
 static GStrv clean_env(void)
@@ -29,14 +28,10 @@ static GStrv clean_env(void)
   return env;
 }
 
-static int run(const char *const *argv, char **out, char **err)
+static CupTestRun run(const char *const *argv)
 {
   g_auto(GStrv) env = clean_env();
-  int wait = 0;
-  g_autoptr(GError) error = NULL;
-  g_spawn_sync(NULL, (char **)argv, env, G_SPAWN_DEFAULT, NULL, NULL, out, err, &wait, &error);
-  g_assert_no_error(error);
-  return WIFEXITED(wait) ? WEXITSTATUS(wait) : 128 + WTERMSIG(wait);
+  return cup_test_run(argv, (const char *const *)env);
 }
 
 /* The libcudnn.so.9 of @root, loaded by full path, is that very file and reports 91900. */
@@ -61,19 +56,18 @@ static void assert_cudnn_version(const char *root)
 static void assert_nvcc_works(const char *root, const char *dir)
 {
   g_autofree char *nvcc = g_build_filename(root, "bin", "nvcc", NULL);
-  g_autofree char *out = NULL, *err = NULL;
   const char *version[] = {nvcc, "--version", NULL};
-  g_assert_cmpint(run(version, &out, &err), ==, 0);
-  g_assert_nonnull(strstr(out, "release 13.0,"));
+  g_auto(CupTestRun) v = run(version);
+  g_assert_cmpint(v.status, ==, 0);
+  g_assert_nonnull(strstr(v.out, "release 13.0,"));
   g_autofree char *cu = g_build_filename(dir, "k.cu", NULL);
   g_autofree char *obj = g_build_filename(dir, "k.o", NULL);
   g_assert_true(g_file_set_contents(
       cu, "__global__ void scale(float *x, float a) { x[threadIdx.x] *= a; }\n", -1, NULL));
-  g_autofree char *cout = NULL, *cerr = NULL;
   const char *compile[] = {nvcc, "-c", cu, "-o", obj, NULL};
-  int rc = run(compile, &cout, &cerr);
-  if (rc != 0)
-    g_error("nvcc -c failed (%d): %s %s", rc, cout, cerr);
+  g_auto(CupTestRun) c = run(compile);
+  if (c.status != 0)
+    g_error("nvcc -c failed (%d): %s %s", c.status, c.out, c.err);
   g_autofree char *head = NULL;
   gsize len = 0;
   g_assert_true(g_file_get_contents(obj, &head, &len, NULL));
@@ -104,12 +98,10 @@ static void test_acceptance(void)
       CUP_TEST_CLI, "--catalog", m->catalog, "install", "--silent",    "--cuda", "13.0",
       "--cudnn",    "9.19",      "--prefix", root,      "--mirror",    url,      "--cacert",
       ca->ca_cert,  "--cache",   cache,      "-q",      "--env-scope", "none",   NULL};
-  g_autofree char *out = NULL, *err = NULL;
-  int rc = run(install, &out, &err);
-  g_test_message("stdout: %s\nstderr: %s", out, err);
-  g_assert_cmpint(rc, ==, 0);
-  g_assert_nonnull(strstr(out, "Installed cuda-13.0 and cudnn-9.19 into"));
-  g_assert_nonnull(strstr(out, "nvcc-compile"));
+  g_auto(CupTestRun) r = run(install);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_nonnull(strstr(r.out, "Installed cuda-13.0 and cudnn-9.19 into"));
+  g_assert_nonnull(strstr(r.out, "nvcc-compile"));
   assert_nvcc_works(root, dir);
   assert_cudnn_version(root);
   /* every libcudnn*.so.9 of the machine arrived, with its symlink chain */

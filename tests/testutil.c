@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 char *cup_test_fixture(const char *relative)
@@ -77,4 +78,23 @@ void cup_test_remove_tree(const char *path)
 gint cup_test_compare_strings(gconstpointer a, gconstpointer b)
 {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+CupTestRun cup_test_run(const char *const *argv, const char *const *envp)
+{
+  CupTestRun r = {0};
+  int wait = 0;
+  g_autoptr(GError) error = NULL;
+  g_spawn_sync(NULL, (char **)argv, (char **)envp, G_SPAWN_DEFAULT, NULL, NULL, &r.out, &r.err,
+               &wait, &error);
+  g_assert_no_error(error);
+  r.status = WIFEXITED(wait) ? WEXITSTATUS(wait) : 128 + WTERMSIG(wait);
+  g_test_message("%s: exit %d\nstdout: %s\nstderr: %s", argv[0], r.status, r.out, r.err);
+  return r;
+}
+
+void cup_test_run_clear(CupTestRun *run)
+{
+  g_clear_pointer(&run->out, g_free);
+  g_clear_pointer(&run->err, g_free);
 }

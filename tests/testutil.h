@@ -26,3 +26,17 @@ void cup_test_remove_tree(const char *path);
 
 /** cup_test_compare_strings: a GCompareFunc for g_ptr_array_sort over char* elements. */
 gint cup_test_compare_strings(gconstpointer a, gconstpointer b);
+
+/* What a program run to its end printed and how it ended. */
+typedef struct {
+  int status; /* the exit code, or 128 + the signal that killed it */
+  char *out, *err;
+} CupTestRun;
+
+/**
+ * cup_test_run: run @argv (NULL-terminated) with the environment @envp (NULL: ours) to its end,
+ * capturing stdout and stderr (logged as a test message). Asserts it could be started.
+ */
+CupTestRun cup_test_run(const char *const *argv, const char *const *envp);
+void cup_test_run_clear(CupTestRun *run);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CupTestRun, cup_test_run_clear)
