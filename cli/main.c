@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 
 #include "core/error.h"
+#include "core/i18n.h"
 #include "core/log.h"
 #include "cudaup-config.h"
 
@@ -153,6 +154,7 @@ static int run_command(int argc, char **argv, int at)
 int main(int argc, char **argv)
 {
   setlocale(LC_ALL, "");
+  cup_i18n_init();
   int at = find_command(argc, argv);
   for (int i = 1; i < argc && (at < 0 || i < at); i++) {
     if (strcmp(argv[i], "--version") == 0) {

@@ -10,7 +10,7 @@ packages="build-essential cmake ninja-build pkg-config ca-certificates
   openssl nginx-light curl
   pci.ids
   libgtk-4-dev
-  zsh fish
+  zsh fish gettext
   clang-format hyperfine pciutils"
 if [ "${1:-}" = "--list" ]; then
   echo $packages
