@@ -48,13 +48,22 @@ CupEnvState *cli_env_show(const CliGlobals *g, CupEnvScope scope, GError **error
   return cup_profile_show(scope, &o, error);
 }
 
+static gboolean journal_outside(CupTxnOutside kind, const char *path, gpointer txn, GError **error)
+{
+  return cup_txn_journal_outside(txn, kind, path, error);
+}
+
 CupEnvChange *cli_env_apply(const CliGlobals *g, const char *root, const char *cuda,
-                            CupEnvScope scope, gboolean dry_run, GError **error)
+                            CupEnvScope scope, gboolean dry_run, CupTxn *txn, GError **error)
 {
   g_autoptr(CupEnvSpec) spec = cup_envset_spec_new("linux", root, cuda, scope, error);
   if (spec == NULL)
     return NULL;
   CupProfileOptions o = options(g, dry_run);
+  if (txn != NULL) {
+    o.journal = journal_outside;
+    o.journal_data = txn;
+  }
   CupProfileReport *report = NULL;
   cup_profile_apply(spec, &o, &report, error);
   return report;

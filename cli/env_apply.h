@@ -30,12 +30,13 @@ CupEnvState *cli_env_show(const CliGlobals *g, CupEnvScope scope, GError **error
 
 /**
  * cli_env_apply: make the toolkit of CUDA @cuda ("X.Y") at @root the default at @scope (with
- * @dry_run, only compute the edits). Returns the edits made (also when @error is set: a partial
- * result), or NULL when nothing could be decided. Errors: cup_envset_spec_new's, and
- * cup_profile_apply's (CUP_ERROR_PARTIAL names the line to add by hand).
+ * @dry_run, only compute the edits). With @txn (an install's transaction), every change is
+ * journaled in it first (cup_txn_journal_outside), so its rollback undoes them. Returns the edits
+ * made (also when @error is set: a partial result), or NULL when nothing could be decided. Errors:
+ * cup_envset_spec_new's, and cup_profile_apply's (CUP_ERROR_PARTIAL names the line to add by hand).
  */
 CupEnvChange *cli_env_apply(const CliGlobals *g, const char *root, const char *cuda,
-                            CupEnvScope scope, gboolean dry_run, GError **error);
+                            CupEnvScope scope, gboolean dry_run, CupTxn *txn, GError **error);
 
 /** cli_env_remove: take cudaup's edits of @scope away (see cup_profile_remove). */
 CupEnvChange *cli_env_remove(const CliGlobals *g, CupEnvScope scope, gboolean dry_run,

@@ -75,7 +75,7 @@ static int run_env(CliGlobals *g, const char *action, const EnvArgs *a)
     g_autofree char *root = NULL, *cuda = NULL;
     if (!pick_toolkit(g, a, &root, &cuda, &error))
       return cli_fail(g, error);
-    change = cli_env_apply(g, root, cuda, scope, a->dry_run, &error);
+    change = cli_env_apply(g, root, cuda, scope, a->dry_run, NULL, &error);
   } else {
     change = cli_env_remove(g, scope, a->dry_run, &error);
   }

@@ -30,8 +30,10 @@ typedef struct {
   GStrv choices;
   CupEngineResult *result;  /* on success */
   CupEngineResult *partial; /* what a failed install learnt */
-  CupEnvChange *env;        /* the environment edits made after the install */
+  gboolean env_wanted;      /* set the environment (not --env-scope none, a plan for this OS) */
   CupEnvScope env_scope;
+  CupEnvChange *env; /* the environment edits made in the install's transaction */
+  GError *env_error; /* why they are not all made: the install stands (partial result) */
   GError *error;
 } InstallJob;
 
@@ -69,6 +71,17 @@ static void install_args_clear(InstallArgs *a)
   g_clear_pointer(&a->env_scope, g_free);
 }
 
+/* The engine's environment stage, inside the install's transaction (engine.h). A failure is
+ * partial: the install stands and the user gets the line to add by hand. */
+static gboolean install_environment(CupTxn *txn, const char *root, gpointer data, GError **error)
+{
+  InstallJob *j = data;
+  (void)error;
+  g_autofree char *cuda = cup_major_minor(j->dl.plan->cuda_version);
+  j->env = cli_env_apply(j->dl.g, root, cuda, j->env_scope, FALSE, txn, &j->env_error);
+  return TRUE;
+}
+
 static gpointer install_work(gpointer data)
 {
   InstallJob *j = data;
@@ -80,6 +93,8 @@ static gpointer install_work(gpointer data)
                          .dry_run = j->a->dry_run,
                          .set_default = j->a->set_default,
                          .skip_check = j->a->skip_check,
+                         .environment = j->env_wanted ? install_environment : NULL,
+                         .environment_data = j,
                          .progress = j->dl.opts.progress,
                          .progress_data = j->dl.opts.progress_data,
                          .cancellable = j->dl.opts.cancellable};
@@ -178,28 +193,27 @@ static void write_report(const InstallJob *j, GDateTime *started, const GError *
     fprintf(stderr, "cudaup: error: %s\n", local->message);
 }
 
-/* After an install (or "already installed"), the toolkit becomes the default for new
- * terminals at the chosen scope; a failure here is partial: the install stands. */
-static void apply_environment(CliGlobals *g, InstallJob *j)
+/* The environment is set unless --env-scope none says not to or the plan is for another OS;
+ * the scope is decided before anything is downloaded, so a bad one changes nothing. */
+static gboolean decide_environment(InstallJob *j, GError **error)
 {
-  const InstallArgs *a = j->a;
-  const CupPlan *plan = j->dl.plan;
-  if (j->result == NULL || j->result->dry_run || g_strcmp0(a->env_scope, "none") == 0 ||
-      g_strcmp0(plan->os, cup_platform_family()) != 0)
+  const char *scope = j->a->env_scope;
+  if (g_strcmp0(scope, "none") == 0)
+    return TRUE;
+  if (!cli_env_parse_scope(scope, &j->env_scope, error))
+    return FALSE;
+  j->env_wanted = TRUE;
+  return TRUE;
+}
+
+static void environment_outcome(InstallJob *j)
+{
+  if (j->env_error == NULL || j->error != NULL)
     return;
-  CupEnvScope scope;
-  g_autofree char *cuda = cup_major_minor(plan->cuda_version);
-  g_autoptr(GError) error = NULL;
-  if (!cli_env_parse_scope(a->env_scope, &scope, &error)) {
-    g_propagate_error(&j->error, g_steal_pointer(&error));
-    return;
-  }
-  j->env_scope = scope;
-  j->env = cli_env_apply(g, j->result->root, cuda, scope, FALSE, &error);
-  if (error != NULL)
-    g_set_error(&j->error, CUP_ERROR, CUP_ERROR_PARTIAL,
-                "installed into %s, but the environment was not set: %s", j->result->root,
-                error->message);
+  const char *root = j->result ? j->result->root : j->dl.plan->toolkit_root;
+  g_set_error(&j->error, CUP_ERROR, CUP_ERROR_PARTIAL,
+              "installed into %s, but the environment was not set: %s", root,
+              j->env_error->message);
 }
 
 static void print_environment(const InstallJob *j)
@@ -242,20 +256,19 @@ static int run_install(CliGlobals *g, InstallJob *j)
   const InstallArgs *a = j->a;
   g_autoptr(GDateTime) started = g_date_time_new_now_utc();
   g_autoptr(CliProgressView) view = cli_download_view(g, &a->dl);
-  CupEnvScope scope;
   if (!cli_download_check(&a->dl, &j->error) || !check_can_ask(g, a, &j->error) ||
-      (g_strcmp0(a->env_scope, "none") != 0 &&
-       !cli_env_parse_scope(a->env_scope, &scope, &j->error)))
+      !decide_environment(j, &j->error))
     return cli_fail(g, j->error);
   log_choices(j);
   if (cli_download_prepare(&j->dl, view, &j->error) &&
       (a->silent || a->dry_run || g->json || confirm(j, &j->error))) {
     if (a->dry_run && !g->json)
       cli_plan_print(j->dl.plan);
+    if (g_strcmp0(j->dl.plan->os, cup_platform_family()) != 0)
+      j->env_wanted = FALSE;
     cli_download_run(&j->dl, install_work, j);
     cli_download_explain_cancel(&j->dl, &j->error);
-    if (j->error == NULL)
-      apply_environment(g, j);
+    environment_outcome(j);
   }
   write_report(j, started, j->error);
   return finish(g, j);
@@ -288,6 +301,7 @@ static int parse_and_run(CliGlobals *g, InstallArgs *a, GArray *entries, int arg
   g_clear_pointer(&j.result, cup_engine_result_free);
   g_clear_pointer(&j.partial, cup_engine_result_free);
   g_clear_pointer(&j.env, cup_env_change_free);
+  g_clear_error(&j.env_error);
   g_clear_error(&j.error);
   cli_download_job_clear(&j.dl);
   return rc;

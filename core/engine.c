@@ -130,6 +130,17 @@ static gboolean begin(Run *run, GError **error)
   return run->txn != NULL;
 }
 
+/* Stage 6 of engine.h. @txn NULL: nothing was installed, nothing to journal with. */
+static gboolean environment(Run *run, CupTxn *txn, GError **error)
+{
+  if (run->o->environment == NULL)
+    return TRUE;
+  progress_stage(run, "environment", FALSE);
+  gboolean ok = run->o->environment(txn, run->r->root, run->o->environment_data, error);
+  progress_stage(run, "environment", TRUE);
+  return ok;
+}
+
 static gboolean commit(Run *run, GError **error)
 {
   gint64 start = g_get_monotonic_time();
@@ -325,7 +336,7 @@ static gboolean run_install(Run *run, GError **error)
     return TRUE;
   }
   if (!cup_engine_download_and_unpack(run, error) || !cup_engine_apply(run, error) ||
-      !commit(run, error))
+      !environment(run, run->txn, error) || !commit(run, error))
     return FALSE;
   if (run->o->set_default)
     set_default_link(run);
@@ -358,6 +369,8 @@ CupEngineResult *cup_engine_install(const CupEngineOptions *o, CupEngineResult *
     ok = cup_txn_recover(run.r->root, lock_wait(o), &run.r->recovered, error) &&
          all_installed(&run, &all, error) && (all || run_install(&run, error));
   run.r->already = run.r->already || all;
+  if (ok && run.r->already && !o->dry_run)
+    ok = environment(&run, NULL, error);
   if (!ok && run.txn != NULL && !run.committed)
     abandon(&run);
   g_clear_pointer(&run.txn, cup_txn_free);

@@ -12,9 +12,12 @@
  *   4. download and verify every archive into the cache (core/fetch);
  *   5. extract each archive from the verified cache file into the transaction's staging
  *      directory on the root's file system (core/extract) and apply it (core/txn);
- *   6. commit (install records, one fsync of the file system, the commit record);
- *   7. with set_default, point the "cuda" link beside the root at it (/usr/local/cuda);
- *   8. prove the result (core/check): libcudart and libcudnn loaded from the tree by full
+ *   6. the environment (the caller's, see CupEngineEnvFunc): its edits outside the root are
+ *      journaled in the same transaction, so a rollback or a crash before the commit undoes
+ *      them with the files;
+ *   7. commit (install records, one fsync of the file system, the commit record);
+ *   8. with set_default, point the "cuda" link beside the root at it (/usr/local/cuda);
+ *   9. prove the result (core/check): libcudart and libcudnn loaded from the tree by full
  *      path, the installed nvcc run and made to compile.
  * Packages, one install record each: "cuda-X.Y" (every CUDA Toolkit archive of the plan,
  * version the CUDA release) and "cudnn-X.Y" (the cuDNN archive, version the archive's).
@@ -25,10 +28,20 @@
 #include "core/check.h"
 #include "core/fetch.h"
 #include "core/plan.h"
+#include "core/txn.h"
 
 #include <jansson.h>
 
 G_BEGIN_DECLS
+
+/* The environment stage: make the toolkit at @root the default for new terminals. @txn is the
+ * install's transaction, to journal every change made outside the root with
+ * cup_txn_journal_outside before making it; NULL when everything was installed already (no
+ * transaction: nothing else changes). Returning FALSE (with @error) fails the install, which is
+ * then rolled back with the environment's journaled edits; a problem the install should
+ * survive (a read-only ~/.bashrc) is kept by the callee and TRUE returned. Runs on the
+ * engine's thread. */
+typedef gboolean (*CupEngineEnvFunc)(CupTxn *txn, const char *root, gpointer data, GError **error);
 
 typedef struct {
   const CupPlan *plan;          /* what to install; its toolkit_root is the root */
@@ -39,7 +52,9 @@ typedef struct {
   gboolean set_default;         /* make ROOT/../cuda a symlink to ROOT (Linux) */
   gboolean skip_check;          /* do not prove the install (the plan is for another OS) */
   guint lock_wait_ms;           /* how long to wait for another cudaup's lock (0: 5000) */
-  CupProgressFunc progress;     /* stages "download", "extract", "commit", "check" */
+  CupEngineEnvFunc environment; /* the environment stage (never in a dry run); NULL: none */
+  gpointer environment_data;
+  CupProgressFunc progress; /* stages "download", "extract", "environment", "commit", "check" */
   gpointer progress_data;
   GCancellable *cancellable;
 } CupEngineOptions;

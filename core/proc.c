@@ -230,3 +230,27 @@ GBytes *cup_proc_run(const char *const *argv, gboolean merge_stderr, guint timeo
   CupProcOptions o = {argv, NULL, NULL, merge_stderr, timeout_ms};
   return cup_proc_run_full(&o, exit_status, error);
 }
+
+/* ldconfig reads every library directory listed; two minutes is far more than it needs. */
+#define LDCONFIG_TIMEOUT_MS 120000
+
+gboolean cup_proc_ldconfig(GError **error)
+{
+  const char *candidates[] = {"/sbin/ldconfig", "/usr/sbin/ldconfig"};
+  const char *program = "ldconfig";
+  for (gsize i = 0; i < G_N_ELEMENTS(candidates); i++)
+    if (g_file_test(candidates[i], G_FILE_TEST_IS_EXECUTABLE))
+      program = candidates[i];
+  const char *argv[] = {program, NULL};
+  int status = -1;
+  g_autoptr(GBytes) out = cup_proc_run(argv, TRUE, LDCONFIG_TIMEOUT_MS, &status, error);
+  if (out == NULL)
+    return FALSE;
+  if (status != 0) {
+    g_autofree char *text = cup_proc_output_text(out);
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "ldconfig: exit status %d: %s", status,
+                g_strstrip(text));
+    return FALSE;
+  }
+  return TRUE;
+}

@@ -53,4 +53,11 @@ GBytes *cup_proc_run(const char *const *argv, gboolean merge_stderr, guint timeo
 /** cup_proc_output_text: what a program printed (GBytes) as a string; "" for nothing. */
 char *cup_proc_output_text(GBytes *output);
 
+/**
+ * cup_proc_ldconfig: run ldconfig(8) (/sbin/ldconfig, /usr/sbin/ldconfig, else from PATH), so
+ * the dynamic linker's cache lists the libraries of the directories in /etc/ld.so.conf.d.
+ * Linux only; as root. Errors: cup_proc_run's, and CUP_ERROR_IO "exit status N: <output>".
+ */
+gboolean cup_proc_ldconfig(GError **error);
+
 G_END_DECLS

@@ -28,6 +28,7 @@ static CupTxn *txn_new(const char *root, const char *what)
   txn->records = g_ptr_array_new_with_free_func((GDestroyNotify)txn_record_free);
   txn->keep = g_ptr_array_new_with_free_func(g_free);
   txn->written = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  txn->outside = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   return txn;
 }
 
@@ -113,6 +114,7 @@ void cup_txn_free(CupTxn *txn)
   g_ptr_array_unref(txn->records);
   g_ptr_array_unref(txn->keep);
   g_hash_table_unref(txn->written);
+  g_hash_table_unref(txn->outside);
   g_free(txn);
 }
 
@@ -273,8 +275,7 @@ static gboolean check_staged(const Plan *plan, const CupTxnEntry *entry, GError 
   return ok;
 }
 
-/* The name of the next saved file, relative to the state directory (the directory is made). */
-static char *next_saved(CupTxn *txn)
+char *txn_next_saved(CupTxn *txn)
 {
   g_autofree char *dir = g_build_filename(txn->state, TXN_SAVED, txn->id, NULL);
   g_mkdir_with_parents(dir, 0700);
@@ -286,7 +287,7 @@ static char *next_saved(CupTxn *txn)
 static void plan_replace(Plan *plan, const CupTxnEntry *entry, const char *source)
 {
   CupTxn *txn = plan->txn;
-  g_autofree char *saved = next_saved(txn);
+  g_autofree char *saved = txn_next_saved(txn);
   gboolean ours = g_hash_table_contains(txn->written, entry->path) ||
                   g_hash_table_contains(plan->record->paths, entry->path);
   if (!ours && !g_hash_table_contains(plan->record->replaced, entry->path)) {
@@ -444,7 +445,7 @@ static gboolean plan_record(CupTxn *txn, TxnRecord *record, const char *dir, GPt
   g_autofree char *path = g_strjoin("/", CUP_TXN_STATE_DIR, TXN_INSTALLS, file, NULL);
   g_autofree char *target = txn_record_path(txn->state, record->name);
   if (g_file_test(target, G_FILE_TEST_EXISTS)) {
-    g_autofree char *saved = next_saved(txn);
+    g_autofree char *saved = txn_next_saved(txn);
     g_ptr_array_add(steps, txn_step_new(TXN_OP_REPLACE, path, saved, source, 0));
   } else {
     g_ptr_array_add(steps, txn_step_new(TXN_OP_ADD, path, NULL, source, 0));

@@ -42,9 +42,21 @@
  *   {"op":"move","from":S,"path":P}           moved a saved original S back to P (uninstall)
  *                                                                   undo: rename P to S
  *   {"op":"rmdir","path":P,"mode":493}        removed the empty directory P  undo: mkdir P
+ *   {"op":"edit","file":F,"saved":S}          F (absolute, outside ROOT) is about to be edited or
+ *                                             deleted; S is a copy of it  undo: copy S over F
+ *   {"op":"edit","file":F}                    F did not exist and is about to be created
+ *                                                                   undo: remove F
+ *   {"op":"extdir","file":D}                  directory D (absolute) is about to be created
+ *                                                                   undo: rmdir D if empty
+ *   {"op":"ldconfig"}                         ldconfig is about to run  undo: run it again
+ *                                             once everything else is undone
  *   {"op":"commit","keep":[S,...]}            the commit point; saved files not in "keep" are
  *                                             deleted by the cleanup
  * Install records are written into ROOT/.cudaup/installs/ by add/replace steps like any file.
+ * The edit, extdir and ldconfig lines are the changes an install makes outside ROOT (the
+ * environment's profile files, issue 6), journaled by cup_txn_journal_outside; a journal
+ * naming them is acted on only when the user running cudaup owns it, so a journal planted in
+ * a root that others can write never makes root overwrite files outside it.
  *
  * Install record (installs/<name>.json, format 1):
  *   {"format":1,"name":"cudnn-9.19","component":"cudnn","version":"9.19.0.56",
@@ -160,6 +172,30 @@ const char *cup_txn_staging_dir(const CupTxn *txn);
  */
 gboolean cup_txn_apply(CupTxn *txn, const CupTxnPackage *package, const char *staging,
                        const GPtrArray *entries, GCancellable *cancellable, GError **error);
+
+/* What cup_txn_journal_outside is told about. */
+typedef enum {
+  CUP_TXN_OUTSIDE_FILE,     /* a file about to be written, created or deleted */
+  CUP_TXN_OUTSIDE_DIR,      /* a directory about to be created */
+  CUP_TXN_OUTSIDE_LDCONFIG, /* ldconfig about to run (path ignored) */
+} CupTxnOutside;
+
+/**
+ * cup_txn_journal_outside: journal a change the caller is about to make outside the root, so
+ * that cup_txn_rollback, cup_txn_free before a commit, and the recovery after a crash undo it
+ * with the rest of the transaction (the environment an install sets, issue 6: "every edit is
+ * in the install journal, so a rollback undoes it too"). @path is absolute, with symlinks
+ * already followed to the file that will really change. For a file that exists, a copy (mode,
+ * owner and times kept) is made in the transaction's saved directory first, and the undo
+ * copies it back by a temporary file and rename(2); a file that does not exist yet is removed
+ * by the undo. The intent is on disk when this returns; make the change only then. A path
+ * journaled before in this transaction is not copied again (the first copy is the state to
+ * return to). After the commit the copies are deleted.
+ * Errors: CUP_ERROR_USAGE for a relative path or a transaction already ended; CUP_ERROR_IO when
+ * the file is not a regular file or cannot be copied, or the journal cannot be written (a full
+ * disk names the fix).
+ */
+gboolean cup_txn_journal_outside(CupTxn *txn, CupTxnOutside kind, const char *path, GError **error);
 
 /**
  * cup_txn_commit: write the install record of each applied package (merged into an existing

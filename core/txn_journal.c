@@ -35,7 +35,8 @@
  * changes they name; batching only saves fsyncs (thousands of files in a CUDA install). */
 #define BATCH 128
 
-static const char *const op_names[] = {"mkdir", "add", "replace", "remove", "move", "rmdir"};
+static const char *const op_names[] = {"mkdir", "add",  "replace", "remove",  "move",
+                                       "rmdir", "edit", "extdir",  "ldconfig"};
 
 TxnStep *txn_step_new(TxnOp op, const char *path, const char *saved, const char *source,
                       guint32 mode)
@@ -70,7 +71,10 @@ static void append_json_line(GString *lines, json_t *object)
 
 static void append_step(GString *lines, const TxnStep *step)
 {
-  g_autoptr(json_t) object = json_pack("{s:s,s:s}", "op", op_names[step->op], "path", step->path);
+  g_autoptr(json_t) object = json_pack("{s:s}", "op", op_names[step->op]);
+  if (step->path != NULL)
+    json_object_set_new(object, txn_op_is_outside(step->op) ? "file" : "path",
+                        json_string(step->path));
   if (step->saved != NULL)
     json_object_set_new(object, step->op == TXN_OP_MOVE ? "from" : "saved",
                         json_string(step->saved));
@@ -174,8 +178,9 @@ static gboolean perform(CupTxn *txn, const TxnStep *step, GError **error)
     if (g_rmdir(path) != 0)
       return txn_io_error(error, errno, txn->root, "remove the directory", path);
     return TRUE;
+  default: /* outside changes are made by the caller (txn_journal_step) */
+    g_assert_not_reached();
   }
-  g_assert_not_reached();
 }
 
 gboolean txn_run_steps(CupTxn *txn, GPtrArray *steps, GError **error)
@@ -194,6 +199,13 @@ gboolean txn_run_steps(CupTxn *txn, GPtrArray *steps, GError **error)
     }
   }
   return TRUE;
+}
+
+gboolean txn_journal_step(CupTxn *txn, const TxnStep *step, GError **error)
+{
+  g_autoptr(GString) lines = g_string_new(NULL);
+  append_step(lines, step);
+  return journal_append(txn, lines, error);
 }
 
 gboolean txn_journal_commit(CupTxn *txn, GError **error)
@@ -215,6 +227,7 @@ typedef struct {
   GPtrArray *steps; /* TxnStep * */
   gboolean committed;
   GHashTable *keep; /* set of saved paths */
+  gboolean trusted; /* written by this user: its changes outside the root may be undone */
 } Journal;
 
 static void journal_free(Journal *journal)
@@ -238,12 +251,29 @@ static gboolean parse_op(const char *name, TxnOp *op)
   return FALSE;
 }
 
+/* A change outside the root, or NULL. Only a journal this user wrote may name one: undoing it
+ * writes wherever it says, so one planted in a root that another user can write must not
+ * make us (perhaps root) overwrite files of our own. */
+static TxnStep *parse_outside(const Journal *journal, json_t *object, TxnOp op)
+{
+  const char *path = json_string_value(json_object_get(object, "file"));
+  const char *saved = json_string_value(json_object_get(object, "saved"));
+  if (!journal->trusted || (op != TXN_OP_LDCONFIG && !txn_outside_path_ok(path)) ||
+      (op == TXN_OP_EDIT && saved != NULL && !txn_path_is_clean(saved)))
+    return NULL;
+  return txn_step_new(op, path, op == TXN_OP_EDIT ? saved : NULL, NULL, 0);
+}
+
 /* A step line, or NULL when it is not one we wrote (a damaged journal). */
-static TxnStep *parse_step(json_t *object, const char *op_name)
+static TxnStep *parse_step(const Journal *journal, json_t *object, const char *op_name)
 {
   TxnOp op;
+  if (!parse_op(op_name, &op))
+    return NULL;
+  if (txn_op_is_outside(op))
+    return parse_outside(journal, object, op);
   const char *path = json_string_value(json_object_get(object, "path"));
-  if (!parse_op(op_name, &op) || !txn_path_is_clean(path))
+  if (!txn_path_is_clean(path))
     return NULL;
   const char *saved =
       json_string_value(json_object_get(object, op == TXN_OP_MOVE ? "from" : "saved"));
@@ -275,14 +305,14 @@ static gboolean parse_line(Journal *journal, json_t *object)
     }
     return TRUE;
   }
-  TxnStep *step = parse_step(object, op);
+  TxnStep *step = parse_step(journal, object, op);
   if (step == NULL)
     return FALSE;
   g_ptr_array_add(journal->steps, step);
   return TRUE;
 }
 
-static Journal *journal_read(const char *path, GError **error)
+static Journal *journal_read(const char *path, gboolean trusted, GError **error)
 {
   g_autofree char *text = NULL;
   g_autoptr(GError) local = NULL;
@@ -293,6 +323,7 @@ static Journal *journal_read(const char *path, GError **error)
   g_autoptr(Journal) journal = g_new0(Journal, 1);
   journal->steps = g_ptr_array_new_with_free_func((GDestroyNotify)txn_step_free);
   journal->keep = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  journal->trusted = trusted;
   g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
   /* The piece after the last newline is empty, or a line cut by the crash whose steps were
    * never made (each change waits for its line's fsync): both are ignored. */
@@ -347,8 +378,11 @@ static gboolean undo_move(const char *root, const char *path, const char *from, 
   return TRUE;
 }
 
-static gboolean undo_step(const char *root, const char *state, const TxnStep *step, GError **error)
+static gboolean undo_step(const char *root, const char *state, const TxnStep *step,
+                          gboolean *ldconfig, GError **error)
 {
+  if (txn_op_is_outside(step->op))
+    return txn_outside_undo(state, step, ldconfig, error);
   g_autofree char *path = g_build_filename(root, step->path, NULL);
   g_autofree char *saved = step->saved ? g_build_filename(state, step->saved, NULL) : NULL;
   GStatBuf st;
@@ -370,18 +404,22 @@ static gboolean undo_step(const char *root, const char *state, const TxnStep *st
     return undo_move(root, path, saved, error);
   case TXN_OP_RMDIR:
     return make_dir(root, path, step->mode, error);
+  default:
+    g_assert_not_reached();
   }
-  g_assert_not_reached();
 }
 
 static gboolean undo_all(const char *root, const char *state, const Journal *journal,
                          GError **error)
 {
+  gboolean ldconfig = FALSE;
   for (guint i = journal->steps->len; i-- > 0;) {
-    if (!undo_step(root, state, g_ptr_array_index(journal->steps, i), error))
+    if (!undo_step(root, state, g_ptr_array_index(journal->steps, i), &ldconfig, error))
       return FALSE;
     txn_crash_point();
   }
+  if (ldconfig)
+    txn_outside_ldconfig();
   /* The journal may go only once the restored state is on disk. */
   txn_sync_filesystem(root);
   return TRUE;
@@ -392,7 +430,8 @@ static void finish_committed(const char *state, const Journal *journal)
 {
   for (guint i = 0; i < journal->steps->len; i++) {
     const TxnStep *step = g_ptr_array_index(journal->steps, i);
-    if (step->op != TXN_OP_REPLACE && step->op != TXN_OP_REMOVE)
+    if (step->saved == NULL ||
+        (step->op != TXN_OP_REPLACE && step->op != TXN_OP_REMOVE && step->op != TXN_OP_EDIT))
       continue;
     if (g_hash_table_contains(journal->keep, step->saved))
       continue;
@@ -428,6 +467,17 @@ static char *describe(const char *root, const Journal *journal)
                          what, root, n, n == 1 ? "" : "s");
 }
 
+static gboolean written_by_us(const char *path)
+{
+#ifdef G_OS_WIN32
+  (void)path;
+  return TRUE; /* the state directory's ACL, inherited from the root, decides who writes it */
+#else
+  GStatBuf st;
+  return g_stat(path, &st) == 0 && st.st_uid == geteuid();
+#endif
+}
+
 gboolean txn_journal_settle(const char *root, const char *state, char **message, GError **error)
 {
   g_autofree char *path = g_build_filename(state, TXN_JOURNAL, NULL);
@@ -437,7 +487,7 @@ gboolean txn_journal_settle(const char *root, const char *state, char **message,
     remove_leftovers(state);
     return TRUE;
   }
-  g_autoptr(Journal) journal = journal_read(path, error);
+  g_autoptr(Journal) journal = journal_read(path, written_by_us(path), error);
   if (journal == NULL)
     return FALSE;
   if (journal->committed)

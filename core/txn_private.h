@@ -27,11 +27,15 @@ typedef enum {
   TXN_OP_REMOVE,
   TXN_OP_MOVE,
   TXN_OP_RMDIR,
+  /* Changes made outside the root by the caller (txn_outside.c); their path is absolute. */
+  TXN_OP_EDIT,     /* a file edited, created or deleted; saved: its old copy, NULL: it was absent */
+  TXN_OP_EXTDIR,   /* a directory created */
+  TXN_OP_LDCONFIG, /* ldconfig ran: run it again after undoing the rest */
 } TxnOp;
 
 typedef struct {
   TxnOp op;
-  char *path;   /* relative to the root */
+  char *path;   /* relative to the root (edit, extdir: absolute) */
   char *saved;  /* replace, remove: where the old entry goes; move: where it comes from;
                  * relative to the state directory */
   char *source; /* add, replace: the absolute path of the new entry (not journaled) */
@@ -41,6 +45,7 @@ typedef struct {
 TxnStep *txn_step_new(TxnOp op, const char *path, const char *saved, const char *source,
                       guint32 mode);
 void txn_step_free(TxnStep *step);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TxnStep, txn_step_free)
 
 /* An install record in memory (the JSON form is in txn.h). */
 typedef struct {
@@ -84,7 +89,13 @@ struct CupTxn {
   GPtrArray *records;  /* TxnRecord * to write at commit, in order of first apply */
   GPtrArray *keep;     /* saved originals to keep after the commit (char *, state-relative) */
   GHashTable *written; /* paths this transaction put into the root */
+  GHashTable *outside; /* absolute paths outside the root journaled by cup_txn_journal_outside */
 };
+
+/* ---- txn.c ---- */
+
+/* The name of the next saved file, relative to the state directory (its directory is made). */
+char *txn_next_saved(CupTxn *txn);
 
 /* ---- txn_fs.c ---- */
 
@@ -124,11 +135,25 @@ void txn_lock_remove_state(const char *state);
 /* Journal and make @steps (TxnStep *) in batches: intents first, fsynced, then the changes.
  * On failure the steps made so far stay journaled, for a rollback. */
 gboolean txn_run_steps(CupTxn *txn, GPtrArray *steps, GError **error);
+/* Journal @step without making it (the caller makes it): its intent is on disk on return. */
+gboolean txn_journal_step(CupTxn *txn, const TxnStep *step, GError **error);
 /* Append the commit line (keeping @txn->keep) and fsync: the commit point. */
 gboolean txn_journal_commit(CupTxn *txn, GError **error);
 /* Settle the journal of @state, if any: finish the cleanup of a committed transaction or undo
  * an uncommitted one, then remove stale staging directories. *@message (if given) says what was
  * done, or NULL when there was no journal. */
 gboolean txn_journal_settle(const char *root, const char *state, char **message, GError **error);
+
+/* ---- txn_outside.c ---- */
+
+/* Whether @op is one of the changes made outside the root. */
+gboolean txn_op_is_outside(TxnOp op);
+/* Whether @path may name a change outside the root in a journal: absolute and canonical. */
+gboolean txn_outside_path_ok(const char *path);
+/* Undo the outside change @step (idempotent); an ldconfig step only sets *@ldconfig. */
+gboolean txn_outside_undo(const char *state, const TxnStep *step, gboolean *ldconfig,
+                          GError **error);
+/* Run ldconfig after an undo put ld.so.conf.d files back; a failure is logged. */
+void txn_outside_ldconfig(void);
 
 G_END_DECLS

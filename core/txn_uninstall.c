@@ -64,9 +64,7 @@ static GPtrArray *sorted_keys(GHashTable *table, gboolean reverse)
 static void plan_remove(Undo *undo, const char *path)
 {
   CupTxn *txn = undo->txn;
-  g_autofree char *dir = g_build_filename(txn->state, TXN_SAVED, txn->id, NULL);
-  g_mkdir_with_parents(dir, 0700);
-  g_autofree char *saved = g_strdup_printf(TXN_SAVED "/%s/%u", txn->id, txn->n_saved++);
+  g_autofree char *saved = txn_next_saved(txn);
   g_ptr_array_add(undo->steps, txn_step_new(TXN_OP_REMOVE, path, saved, NULL, 0));
   g_hash_table_add(undo->gone, g_strdup(path));
 }

@@ -277,28 +277,83 @@ static void test_cudnn_into_nvidia_toolkit(void)
   g_assert_cmpstr(after, ==, before);
 }
 
-/* kill -9 at every crash point of an install into a toolkit NVIDIA's installer made: after the
- * recovery the next command makes, the tree is the one before or the one after, never a mix,
- * and the lock is free; then the install finishes. */
+/* What the environment of user scope consists of in @home: each file's content or "absent". */
+static char *home_state(const char *home)
+{
+  const char *files[] = {".profile", ".bashrc", ".config/cudaup/env.sh", ".config/cudaup"};
+  GString *out = g_string_new(NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
+    g_autofree char *path = g_build_filename(home, files[i], NULL);
+    g_autofree char *text = NULL;
+    if (g_file_test(path, G_FILE_TEST_IS_DIR))
+      g_string_append_printf(out, "%s: dir\n", files[i]);
+    else if (g_file_get_contents(path, &text, NULL, NULL))
+      g_string_append_printf(out, "%s:\n%s\n", files[i], text);
+    else
+      g_string_append_printf(out, "%s: absent\n", files[i]);
+  }
+  return g_string_free(out, FALSE);
+}
+
+typedef struct {
+  char *tree, *home; /* snapshots */
+} InstallState;
+
+static void install_state_clear(InstallState *st)
+{
+  g_free(st->tree);
+  g_free(st->home);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(InstallState, install_state_clear)
+
+static const char *const WITH_ENV[] = {"--env-scope", "user", NULL};
+
+/* The tree and HOME after an install with the environment into a fresh scene like @s's. */
+static void installed_state(InstallState *st)
+{
+  g_autoptr(Scene) ref = scene_new();
+  cup_test_txn_nvidia_tree(ref->root);
+  g_autofree char *home = g_build_filename(ref->dir, "home", NULL);
+  cup_test_write(home, ".profile", "export EDITOR=vi\n");
+  g_autoptr(GPtrArray) argv = install_argv(ref, WITH_ENV);
+  g_auto(CupTestRun) r = run_argv_home(argv, NULL, home);
+  g_assert_cmpint(r.status, ==, 0);
+  st->tree = cup_test_txn_snapshot(ref->root);
+  g_autofree char *state = home_state(home);
+  /* the same files in another scene: only the directories differ */
+  g_autoptr(GString) text = g_string_new(state);
+  g_string_replace(text, ref->dir, "SCENE", 0);
+  st->home = g_string_free(g_steal_pointer(&text), FALSE);
+}
+
+static char *home_state_in(const Scene *s, const char *home)
+{
+  g_autofree char *state = home_state(home);
+  g_autoptr(GString) text = g_string_new(state);
+  g_string_replace(text, s->dir, "SCENE", 0);
+  return g_string_free(g_steal_pointer(&text), FALSE);
+}
+
+/* kill -9 at every crash point of an install (with the environment at user scope) into a
+ * toolkit NVIDIA's installer made: after the recovery the next command makes, the tree and
+ * HOME are both as before or both as after, never a mix, and the lock is free; then the
+ * install finishes. */
 static void test_kill_at_every_step(void)
 {
   g_autoptr(Scene) s = scene_new();
   cup_test_txn_nvidia_tree(s->root);
-  g_autofree char *before = cup_test_txn_snapshot(s->root);
-  g_autofree char *after = NULL;
-  {
-    g_autoptr(Scene) ref = scene_new();
-    cup_test_txn_nvidia_tree(ref->root);
-    g_auto(CupTestRun) r = install(ref, NULL);
-    g_assert_cmpint(r.status, ==, 0);
-    after = cup_test_txn_snapshot(ref->root);
-  }
-  g_assert_cmpstr(before, !=, after);
+  g_autofree char *home = g_build_filename(s->dir, "home", NULL);
+  cup_test_write(home, ".profile", "export EDITOR=vi\n");
+  g_auto(InstallState) before = {cup_test_txn_snapshot(s->root), home_state_in(s, home)};
+  g_auto(InstallState) after = {NULL, NULL};
+  installed_state(&after);
+  g_assert_cmpstr(before.tree, !=, after.tree);
+  g_assert_cmpstr(before.home, !=, after.home);
   guint killed = 0, n_before = 0, n_after = 0;
   for (guint step = 1;; step++) {
     g_autofree char *at = g_strdup_printf("%u", step);
-    g_autoptr(GPtrArray) argv = install_argv(s, NULL);
-    g_auto(CupTestRun) r = run_argv(argv, at);
+    g_autoptr(GPtrArray) argv = install_argv(s, WITH_ENV);
+    g_auto(CupTestRun) r = run_argv_home(argv, at, home);
     if (r.status == 0)
       break;
     g_assert_cmpint(r.status, ==, 128 + SIGKILL);
@@ -308,26 +363,38 @@ static void test_kill_at_every_step(void)
     g_assert_true(cup_txn_recover(s->root, 0, &said, &error));
     g_assert_no_error(error);
     cup_test_txn_assert_lock_free(s->root);
-    g_autofree char *now = cup_test_txn_snapshot(s->root);
-    if (strcmp(now, before) == 0) {
+    g_autofree char *tree = cup_test_txn_snapshot(s->root);
+    g_autofree char *env = home_state_in(s, home);
+    if (strcmp(tree, before.tree) == 0) {
+      g_assert_cmpstr(env, ==, before.home);
       n_before++;
     } else {
-      g_assert_cmpstr(now, ==, after);
+      g_assert_cmpstr(tree, ==, after.tree);
+      g_assert_cmpstr(env, ==, after.home);
       n_after++;
-      g_auto(CupTestRun) back = uninstall(s, "--all", NULL);
+      g_autoptr(GPtrArray) un = g_ptr_array_new();
+      const char *args[] = {CUP_TEST_CLI, "uninstall", "--prefix", s->root, "--all", NULL};
+      for (const char *const *p = args; *p; p++)
+        g_ptr_array_add(un, (char *)*p);
+      g_ptr_array_add(un, NULL);
+      g_auto(CupTestRun) back = run_argv_home(un, NULL, home);
       g_assert_cmpint(back.status, ==, 0);
       g_autofree char *undone = cup_test_txn_snapshot(s->root);
-      g_assert_cmpstr(undone, ==, before);
+      g_assert_cmpstr(undone, ==, before.tree);
+      g_autofree char *env_undone = home_state_in(s, home);
+      g_assert_cmpstr(env_undone, ==, before.home);
     }
     g_assert_cmpuint(step, <, 2000);
   }
-  g_test_message("killed at %u points: %u left the tree as before, %u as after", killed, n_before,
-                 n_after);
+  g_test_message("killed at %u points: %u left the tree and HOME as before, %u as after", killed,
+                 n_before, n_after);
   g_assert_cmpuint(killed, >, 10);
   g_assert_cmpuint(n_before, >, 0);
   g_assert_cmpuint(n_after, >, 0);
   g_autofree char *final = cup_test_txn_snapshot(s->root);
-  g_assert_cmpstr(final, ==, after);
+  g_assert_cmpstr(final, ==, after.tree);
+  g_autofree char *final_env = home_state_in(s, home);
+  g_assert_cmpstr(final_env, ==, after.home);
 }
 
 /* Two installs into one root at once: both end well (one installs, the other waits for the

@@ -15,7 +15,6 @@
 
 #define MAX_PROFILE_BYTES (1024 * 1024)
 #define NEW_FILE_MODE 0644
-#define LDCONFIG_TIMEOUT_MS 120000
 #define SYS_PROFILE_D "/etc/profile.d/cudaup.sh"
 #define SYS_LDCONF_D "/etc/ld.so.conf.d"
 #define SYS_FISH_DIR "/etc/fish"
@@ -97,6 +96,13 @@ void cup_profile_state_free(CupProfileState *state)
   g_ptr_array_unref(state->known_roots);
   g_ptr_array_unref(state->files);
   g_free(state);
+}
+
+/* Tell the journal (if any) of the change about to be made. */
+static gboolean journal(const CupProfileOptions *o, CupTxnOutside kind, const char *path,
+                        GError **error)
+{
+  return o->journal == NULL || o->journal(kind, path, o->journal_data, error);
 }
 
 static gboolean is_real_system(const char *root)
@@ -245,6 +251,8 @@ static gboolean make_dirs(Run *run, const char *dir, GError **error)
   if (strcmp(parent, dir) != 0 && !make_dirs(run, parent, error))
     return FALSE;
   int mode = run->scope == CUP_ENV_SCOPE_USER ? 0700 : 0755; /* XDG base dirs are 0700 */
+  if (!journal(run->o, CUP_TXN_OUTSIDE_DIR, dir, error))
+    return FALSE;
   if (g_mkdir(dir, mode) != 0 && errno != EEXIST) {
     set_errno_error(error, errno);
     return FALSE;
@@ -256,9 +264,11 @@ static gboolean make_dirs(Run *run, const char *dir, GError **error)
 static gboolean make_edit(Run *run, CupProfileEdit *e, const struct stat *old, GError **error)
 {
   if (e->new_content == NULL)
-    return delete_file(e->host_path, error);
+    return journal(run->o, CUP_TXN_OUTSIDE_FILE, e->host_path, error) &&
+           delete_file(e->host_path, error);
+  /* Directories first: an undo goes newest first, so the file goes before its directory. */
   g_autofree char *dir = g_path_get_dirname(e->host_path);
-  return make_dirs(run, dir, error) &&
+  return make_dirs(run, dir, error) && journal(run->o, CUP_TXN_OUTSIDE_FILE, e->host_path, error) &&
          write_atomic(e->host_path, e->new_content, e->mode, old, error);
 }
 
@@ -546,26 +556,6 @@ static gboolean touched_ldconf(Run *run)
   return FALSE;
 }
 
-static gboolean run_ldconfig(GError **error)
-{
-  const char *candidates[] = {"/sbin/ldconfig", "/usr/sbin/ldconfig"};
-  const char *program = "ldconfig";
-  for (gsize i = 0; i < G_N_ELEMENTS(candidates); i++)
-    if (g_file_test(candidates[i], G_FILE_TEST_IS_EXECUTABLE))
-      program = candidates[i];
-  const char *argv[] = {program, NULL};
-  int status = -1;
-  g_autoptr(GBytes) out = cup_proc_run(argv, TRUE, LDCONFIG_TIMEOUT_MS, &status, error);
-  if (out == NULL)
-    return FALSE;
-  if (status != 0) {
-    g_autofree char *text = cup_proc_output_text(out);
-    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "exit status %d: %s", status, g_strstrip(text));
-    return FALSE;
-  }
-  return TRUE;
-}
-
 /* ldconfig rebuilds the cache of the real system only; a fixture root has none to update.
  * An apply runs it even when no file changed: the toolkit's libraries may have (cuDNN added
  * to a toolkit that was already the default), and the cache must list them. */
@@ -575,7 +565,8 @@ static void maybe_ldconfig(Run *run, gboolean always)
     return;
   run->report->ldconfig = TRUE;
   g_autoptr(GError) error = NULL;
-  if (!run->o->dry_run && !run_ldconfig(&error)) {
+  if (!run->o->dry_run &&
+      (!journal(run->o, CUP_TXN_OUTSIDE_LDCONFIG, NULL, &error) || !cup_proc_ldconfig(&error))) {
     run->report->ldconfig = FALSE;
     fail(run, "the library cache", error->message, "run `sudo ldconfig` by hand");
   }
@@ -703,7 +694,7 @@ gboolean cup_profile_revert(const CupProfileReport *report, GError **error)
   for (guint i = report->created_dirs->len; i-- > 0;)
     g_rmdir(report->created_dirs->pdata[i]); /* only when empty */
   g_autoptr(GError) ld = NULL;
-  if (report->ldconfig && is_real_system(report->root) && !run_ldconfig(&ld))
+  if (report->ldconfig && is_real_system(report->root) && !cup_proc_ldconfig(&ld))
     g_string_append_printf(failed, "%sldconfig (%s)", failed->len ? ", " : "", ld->message);
   if (failed->len == 0)
     return TRUE;

@@ -37,10 +37,15 @@
 #pragma once
 
 #include "core/envset.h"
+#include "core/txn.h"
 
 #include <glib.h>
 
 G_BEGIN_DECLS
+
+/* Told of each change before it is made (see CupProfileOptions.journal). */
+typedef gboolean (*CupProfileJournalFunc)(CupTxnOutside kind, const char *host_path, gpointer data,
+                                          GError **error);
 
 typedef struct {
   const char *home;               /* user scope: the home directory (absolute) */
@@ -49,6 +54,13 @@ typedef struct {
   const char *root;               /* system scope: NULL or "/" is the real system */
   const char *const *known_roots; /* apply: more toolkit roots whose entries are dropped */
   gboolean dry_run;               /* compute every edit, write nothing, run nothing */
+  /* Told before each change is made (never in a dry run): a file about to be written, created
+   * or deleted (its host path, symlinks followed), a directory about to be created, ldconfig
+   * about to run (path NULL). An install passes its transaction's journal
+   * (cup_txn_journal_outside), so a rollback undoes the environment too. Returning FALSE
+   * leaves that change unmade: it fails like an unwritable file. NULL: nobody is told. */
+  CupProfileJournalFunc journal;
+  gpointer journal_data;
 } CupProfileOptions;
 
 typedef struct {
