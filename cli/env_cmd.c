@@ -13,7 +13,7 @@
 
 typedef struct {
   char *cuda, *prefix, *scope;
-  gboolean dry_run;
+  gboolean dry_run, set_default;
 } EnvArgs;
 
 /* The toolkit to make the default: --prefix DIR, else the detected one of --cuda X.Y, else the
@@ -57,6 +57,19 @@ static void print_show(const CupEnvState *state)
          nvcc ? "nvcc is " : "no nvcc on PATH", nvcc ? nvcc : "");
 }
 
+/* --set-default: the "cuda" link beside the root follows the default (/usr/local/cuda). */
+static void set_default_link(const char *root, gboolean dry_run, GError **error)
+{
+  if (dry_run) {
+    g_autofree char *link = cup_toolkit_default_link(root);
+    printf("  would point %s at %s\n", link, root);
+    return;
+  }
+  g_autofree char *link = cup_toolkit_set_default(root, error);
+  if (link != NULL)
+    printf("  %s now points at %s\n", link, root);
+}
+
 static int run_env(CliGlobals *g, const char *action, const EnvArgs *a)
 {
   g_autoptr(GError) error = NULL;
@@ -71,16 +84,15 @@ static int run_env(CliGlobals *g, const char *action, const EnvArgs *a)
     return 0;
   }
   g_autoptr(CupEnvChange) change = NULL;
-  if (strcmp(action, "apply") == 0) {
-    g_autofree char *root = NULL, *cuda = NULL;
-    if (!pick_toolkit(g, a, &root, &cuda, &error))
-      return cli_fail(g, error);
-    change = cli_env_apply(g, root, cuda, scope, a->dry_run, NULL, &error);
-  } else {
+  g_autofree char *root = NULL, *cuda = NULL;
+  if (strcmp(action, "apply") != 0)
     change = cli_env_remove(g, scope, a->dry_run, &error);
-  }
+  else if (pick_toolkit(g, a, &root, &cuda, &error))
+    change = cli_env_apply(g, root, cuda, scope, a->dry_run, NULL, &error);
   if (change != NULL)
     cli_env_print_change(change, a->dry_run);
+  if (error == NULL && root != NULL && a->set_default)
+    set_default_link(root, a->dry_run, &error);
   return error ? cli_fail(g, error) : 0;
 }
 
@@ -95,6 +107,8 @@ int cli_env(CliGlobals *g, int argc, char **argv)
        "user (your profile files) or system (every user; root); default: system as root", "SCOPE"},
       {"dry-run", 0, 0, G_OPTION_ARG_NONE, &a.dry_run, "Print the exact edits; change nothing",
        NULL},
+      {"set-default", 0, 0, G_OPTION_ARG_NONE, &a.set_default,
+       "apply: also point the 'cuda' link beside the toolkit (/usr/local/cuda) at it", NULL},
       G_OPTION_ENTRY_NULL,
   };
   int rc;

@@ -5,15 +5,12 @@
 #include "core/error.h"
 #include "core/extract.h"
 #include "core/fetchplan.h"
+#include "core/toolkit.h"
 #include "core/txn.h"
 #include "core/version.h"
 
-#include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
-#ifdef G_OS_UNIX
-#include <unistd.h>
-#endif
 
 /* A lower bound of how much an archive unpacks to, for the free-space check before extracting
  * (the exact size is known only after decompressing). NVIDIA's .tar.xz archives of libraries
@@ -192,38 +189,14 @@ static void abandon(Run *run)
   remove_made_dirs(run);
 }
 
-#ifdef G_OS_UNIX
-/* ROOT/../cuda -> ROOT, replaced atomically (a new link renamed over the old one); a real
- * directory of that name is never replaced. */
+/* Stage 8: a link that cannot be made is a note; the install stands. */
 static void set_default_link(Run *run)
 {
-  g_autofree char *parent = g_path_get_dirname(run->r->root);
-  g_autofree char *link = g_build_filename(parent, "cuda", NULL);
-  g_autofree char *tmp = g_strdup_printf("%s.cudaup-%d", link, (int)getpid());
-  GStatBuf st;
-  if (g_lstat(link, &st) == 0 && !S_ISLNK(st.st_mode)) {
-    g_ptr_array_add(
-        run->r->notes,
-        g_strdup_printf("%s is a directory, not a link: not replaced (--set-default)", link));
-    return;
-  }
-  g_unlink(tmp);
-  if (symlink(run->r->root, tmp) != 0 || g_rename(tmp, link) != 0) {
-    int saved = errno;
-    g_unlink(tmp);
-    g_ptr_array_add(run->r->notes, g_strdup_printf("could not point %s at %s: %s", link,
-                                                   run->r->root, g_strerror(saved)));
-    return;
-  }
-  run->r->default_link = g_steal_pointer(&link);
+  g_autoptr(GError) error = NULL;
+  run->r->default_link = cup_toolkit_set_default(run->r->root, &error);
+  if (error != NULL)
+    g_ptr_array_add(run->r->notes, g_strdup_printf("%s (--set-default)", error->message));
 }
-#else
-static void set_default_link(Run *run)
-{
-  g_ptr_array_add(run->r->notes, g_strdup("--set-default is for Linux; on Windows CUDA_PATH "
-                                          "names the default toolkit"));
-}
-#endif
 
 static gboolean has_component(const CupPlan *plan, const char *component)
 {

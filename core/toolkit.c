@@ -1,15 +1,21 @@
 /* toolkit.c - installed CUDA toolkits and the cuDNN inside each (see toolkit.h). */
 #include "core/toolkit.h"
 
+#include "core/error.h"
 #include "core/paths.h"
 #include "core/proc.h"
 #include "core/version.h"
 
+#include <errno.h>
+#include <glib/gstdio.h>
 #include <gmodule.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef G_OS_UNIX
+#include <unistd.h>
+#endif
 
 #define NVCC_TIMEOUT_MS 3000
 #define SMALL_FILE_MAX (64 * 1024)        /* version.json (~3 KiB), version.txt */
@@ -651,3 +657,44 @@ GPtrArray *cup_toolkits_detect(const char *root, const char *const *envp, GPtrAr
   g_hash_table_unref(s.rejected);
   return s.toolkits;
 }
+
+char *cup_toolkit_default_link(const char *root)
+{
+  g_autofree char *parent = g_path_get_dirname(root);
+  return g_build_filename(parent, "cuda", NULL);
+}
+
+#ifdef G_OS_UNIX
+char *cup_toolkit_set_default(const char *root, GError **error)
+{
+  g_autofree char *link = cup_toolkit_default_link(root);
+  g_autofree char *tmp = g_strdup_printf("%s.cudaup-%d", link, (int)getpid());
+  GStatBuf st;
+  if (g_lstat(link, &st) == 0 && !S_ISLNK(st.st_mode)) {
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
+                "%s is a directory, not a link: not replaced; move it away to make %s the "
+                "default there",
+                link, root);
+    return NULL;
+  }
+  g_unlink(tmp);
+  if (symlink(root, tmp) != 0 || g_rename(tmp, link) != 0) {
+    int saved = errno;
+    g_unlink(tmp);
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
+                "could not point %s at %s: %s; run as root, or use the toolkit's own path", link,
+                root, g_strerror(saved));
+    return NULL;
+  }
+  return g_steal_pointer(&link);
+}
+#else
+char *cup_toolkit_set_default(const char *root, GError **error)
+{
+  (void)root;
+  g_set_error_literal(error, CUP_ERROR, CUP_ERROR_UNSUPPORTED,
+                      "a 'cuda' link is for Linux; on Windows CUDA_PATH names the default "
+                      "toolkit (cudaup env apply)");
+  return NULL;
+}
+#endif

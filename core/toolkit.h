@@ -62,4 +62,20 @@ G_BEGIN_DECLS
  */
 GPtrArray *cup_toolkits_detect(const char *root, const char *const *envp, GPtrArray *warnings);
 
+/**
+ * cup_toolkit_default_link: the "cuda" link beside @root that names the default toolkit
+ * (ROOT/../cuda: /usr/local/cuda for /usr/local/cuda-13.0), as Makefiles, CMake's
+ * FindCUDAToolkit and many guides expect. Newly allocated.
+ */
+char *cup_toolkit_default_link(const char *root);
+
+/**
+ * cup_toolkit_set_default: point cup_toolkit_default_link(@root) at @root: a new link renamed
+ * over the old one, so the name is never missing. A real directory of that name (a toolkit
+ * NVIDIA's runfile put there) is never replaced. Returns the link's path (newly allocated) or
+ * NULL with CUP_ERROR_IO (naming the link and why, with the fix) or, on Windows, where
+ * CUDA_PATH names the default toolkit, CUP_ERROR_UNSUPPORTED.
+ */
+char *cup_toolkit_set_default(const char *root, GError **error);
+
 G_END_DECLS

@@ -75,6 +75,20 @@ static void test_apply_show_remove(void)
   g_autofree char *says = g_strdup_printf("12.4 at %s", root);
   g_assert_nonnull(strstr(s.out, says));
 
+  /* --set-default: the "cuda" link beside the root follows, a dry run only says so */
+  g_autofree char *link = g_build_filename(dir, "cuda", NULL);
+  const char *dry_link[] = {"apply", "--prefix",      root,        "--scope",
+                            "user",  "--set-default", "--dry-run", NULL};
+  g_auto(CupTestRun) dl = env_cmd(home, dry_link);
+  g_assert_cmpint(dl.status, ==, 0);
+  g_assert_nonnull(strstr(dl.out, "would point"));
+  g_assert_false(g_file_test(link, G_FILE_TEST_IS_SYMLINK));
+  const char *with_link[] = {"apply", "--prefix", root, "--scope", "user", "--set-default", NULL};
+  g_auto(CupTestRun) l = env_cmd(home, with_link);
+  g_assert_cmpint(l.status, ==, 0);
+  g_autofree char *target = g_file_read_link(link, NULL);
+  g_assert_cmpstr(target, ==, root);
+
   const char *remove[] = {"remove", "--scope", "user", NULL};
   g_auto(CupTestRun) r = env_cmd(home, remove);
   g_assert_cmpint(r.status, ==, 0);
