@@ -63,11 +63,15 @@ static const CupToolkit *pick_toolkit(const CliGlobals *g, const VerifyArgs *a,
     t = t ? t : from_environment(toolkits);
     t = t ? t : cli_toolkit_pick(toolkits, g->root, NULL, NULL);
   }
-  if (t == NULL)
+  if (t == NULL && a->prefix != NULL)
     g_set_error(error, CUP_ERROR, CUP_ERROR_NOT_FOUND,
-                _("no CUDA toolkit%s%s was found; install one with 'cudaup install', or name its "
-                  "root with --prefix DIR"),
-                a->prefix ? _(" at ") : "", a->prefix ? a->prefix : "");
+                _("no CUDA toolkit at %s was found; install one there with 'cudaup install "
+                  "--prefix %s', or give the root of an installed toolkit"),
+                a->prefix, a->prefix);
+  else if (t == NULL)
+    g_set_error(error, CUP_ERROR, CUP_ERROR_NOT_FOUND,
+                _("no CUDA toolkit was found; install one with 'cudaup install', or name its root "
+                  "with --prefix DIR"));
   return t;
 }
 

@@ -91,7 +91,7 @@ void cup_check_item_done(CupCheckItem *it, gboolean ok, char *detail)
 /* The fix for anything wrong in the tree: install that part into it again. */
 char *cup_check_fix_for(const CupCheck *c, const char *what, const char *flag, const char *expect)
 {
-  return g_strdup_printf("install %s into %s again (cudaup install %s %s --prefix %s)", what,
+  return g_strdup_printf(_("install %s into %s again (cudaup install %s %s --prefix %s)"), what,
                          c->root, flag, expect ? expect : "<version>", c->root);
 }
 
@@ -128,9 +128,9 @@ char *cup_check_escape_problem(const CupCheck *c, const char *path, const char *
 {
   g_autofree char *real = cup_check_real_path(path);
   if (real == NULL)
-    return g_strdup_printf("cannot be resolved (%s); %s", g_strerror(errno), fix);
+    return g_strdup_printf(_("cannot be resolved (%s); %s"), g_strerror(errno), fix);
   if (!path_is_below(c->real_root, real))
-    return g_strdup_printf("resolves to %s, outside %s; %s", real, c->root, fix);
+    return g_strdup_printf(_("resolves to %s, outside %s; %s"), real, c->root, fix);
   return NULL;
 }
 
@@ -182,7 +182,7 @@ static char *copy_problem(const CupCheck *c, const char *path, const CupCheckPro
   for (guint i = 0; i < G_N_ELEMENTS(objects); i++) {
     g_autofree char *real = objects[i] ? cup_check_real_path(objects[i]) : NULL;
     if (objects[i] != NULL && (real == NULL || !path_is_below(c->real_root, real)))
-      return g_strdup_printf("was answered by %s, another copy outside %s, not by %s; %s",
+      return g_strdup_printf(_("was answered by %s, another copy outside %s, not by %s; %s"),
                              real ? real : objects[i], c->root, path, fix);
   }
   return NULL;
@@ -204,12 +204,12 @@ static char *library_problem(const CupCheck *c, const CupCheckLibSpec *spec, con
       problem = g_strdup_printf("%s() returned %" G_GINT64_FORMAT ", not a version; %s",
                                 spec->symbol, p->value, fix);
     else if (expect != NULL && !cup_check_version_matches(it->version, want))
-      problem = g_strdup_printf("reports %s, expected %s; %s", it->version, expect, fix);
+      problem = g_strdup_printf(_("reports %s, expected %s; %s"), it->version, expect, fix);
   }
   if (problem == NULL) { /* the success line, in the item until item_done */
     g_autofree char *real = cup_check_real_path(it->path);
-    it->detail = g_strdup_printf("%s() = %" G_GINT64_FORMAT " (%s), loaded from %s", spec->symbol,
-                                 p->value, it->version, real);
+    it->detail = g_strdup_printf(_("%s() = %lld (%s), loaded from %s"), spec->symbol,
+                                 (long long)p->value, it->version, real);
   }
   return problem;
 }
@@ -226,7 +226,7 @@ static gboolean prove_library(const CupCheck *c, const CupCheckLibSpec *spec, co
   if (file == NULL) {
     cup_check_item_done(
         it, FALSE,
-        g_strdup_printf("no %sN%s in %s; %s", spec->stem, spec->suffix, c->lib_dir, fix));
+        g_strdup_printf(_("no %sN%s in %s; %s"), spec->stem, spec->suffix, c->lib_dir, fix));
     return FALSE;
   }
   it->path = g_build_filename(c->lib_dir, file, NULL);

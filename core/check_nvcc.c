@@ -82,7 +82,7 @@ static char *run_nvcc(const CupCheck *c, const char *const *argv, const char *di
   int status = 0;
   g_autoptr(GBytes) bytes = cup_proc_run_full(&run, &status, &local);
   if (status == CUP_PROC_TIMED_OUT)
-    return g_strdup_printf("did not finish within %u ms and was killed; %s", c->timeout_ms, fix);
+    return g_strdup_printf(_("did not finish within %u ms and was killed; %s"), c->timeout_ms, fix);
   if (bytes == NULL)
     return g_strdup_printf("%s; %s", local->message, fix);
   gsize size = 0;
@@ -90,8 +90,8 @@ static char *run_nvcc(const CupCheck *c, const char *const *argv, const char *di
   *output = g_utf8_make_valid(data ? data : "", data ? (gssize)size : 0);
   g_autofree char *line = last_line(*output);
   if (status < 0)
-    return g_strdup_printf("was killed (%s); %s", line, fix);
-  return status ? g_strdup_printf("exited with status %d: %s; %s", status, line, fix) : NULL;
+    return g_strdup_printf(_("was killed (%s); %s"), line, fix);
+  return status ? g_strdup_printf(_("exited with status %d: %s; %s"), status, line, fix) : NULL;
 }
 
 /* ROOT/bin/nvcc when it exists below the root; else the item fails and NULL. */
@@ -99,8 +99,8 @@ static char *locate_nvcc(const CupCheck *c, CupCheckItem *it, const char *fix)
 {
   g_autofree char *nvcc = g_build_filename(c->root, "bin", CUP_CHECK_NVCC_NAME, NULL);
   if (!g_file_test(nvcc, G_FILE_TEST_IS_REGULAR)) {
-    cup_check_item_done(it, FALSE,
-                        g_strdup_printf("no %s in %s/bin; %s", CUP_CHECK_NVCC_NAME, c->root, fix));
+    cup_check_item_done(
+        it, FALSE, g_strdup_printf(_("no %s in %s/bin; %s"), CUP_CHECK_NVCC_NAME, c->root, fix));
     return NULL;
   }
   it->path = g_strdup(nvcc);
@@ -136,11 +136,13 @@ void cup_check_prove_nvcc(const CupCheck *c, CupCheckItem *it)
       problem =
           g_strdup_printf("printed no \"release X.Y, VX.Y.Z\" line (last line: %s); %s", line, fix);
     } else if (c->o->expect_cuda && !cup_check_version_matches(it->version, &c->cuda)) {
-      problem = g_strdup_printf("reports %s, expected %s; %s", it->version, c->o->expect_cuda, fix);
+      problem =
+          g_strdup_printf(_("reports %s, expected %s; %s"), it->version, c->o->expect_cuda, fix);
     }
   }
   cup_check_item_done(it, problem == NULL,
-                      problem ? problem : g_strdup_printf("nvcc --version says %s", it->version));
+                      problem ? problem
+                              : g_strdup_printf(_("nvcc --version says %s"), it->version));
 }
 
 /* NULL when @obj is a non-empty relocatable object of this platform, else what it is. */
@@ -211,7 +213,7 @@ static char *compile_in(const CupCheck *c, const char *nvcc, const char *arch, c
   const char *argv[] = {nvcc, "-c", src, "-o", obj, arch_flag, NULL};
   g_autofree char *output = NULL;
   g_autofree char *host_fix = g_strdup_printf(
-      "nvcc needs a supported host compiler (%s) on PATH; or %s", CUP_CHECK_HOST_COMPILER, fix);
+      _("nvcc needs a supported host compiler (%s) on PATH; or %s"), CUP_CHECK_HOST_COMPILER, fix);
   char *problem = run_nvcc(c, argv, dir, host_fix, &output);
   if (problem != NULL)
     return problem;
@@ -222,7 +224,7 @@ static char *compile_in(const CupCheck *c, const char *nvcc, const char *arch, c
 static char *compiled_line(const CupCheck *c, const char *arch)
 {
   if (arch == NULL)
-    return g_strdup("compiled a kernel to a relocatable object");
+    return g_strdup(_("compiled a kernel to a relocatable object"));
   if (strcmp(c->o->compile_cc, CUP_CHECK_CC_LOWEST) == 0)
     return g_strdup_printf(_("compiled a kernel for %s (the lowest architecture this toolkit "
                              "supports) to a relocatable object"),
