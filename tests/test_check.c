@@ -556,6 +556,121 @@ static void expect_error(const CupCheckOptions *o, CupErrorCode code, const char
   g_assert_nonnull(strstr(error->message, needle));
 }
 
+/* ---- the device, cuDNN's CUDA and the architecture proofs ---- */
+
+/* No driver here: cudaGetDeviceCount() answers cudaErrorInsufficientDriver, reported by name
+ * and as "insufficient driver", while libcudart itself is proven. */
+static void test_devices_without_driver(void)
+{
+  if (!need_real_toolkit())
+    return;
+  CupCheckOptions o = {.root = REAL_TOOLKIT,
+                       .cudart = TRUE,
+                       .devices = TRUE,
+                       .cudnn = TRUE,
+                       .cudnn_cuda = TRUE,
+                       .expect_cuda = "13.0"};
+  g_autoptr(CupCheckResult) r = check_ok(&o);
+  g_assert_cmpuint(r->items->len, ==, 4);
+  g_assert_true(item_named(r, CUP_CHECK_LIBCUDART)->ok);
+  const CupCheckItem *d = item_named(r, CUP_CHECK_DEVICES);
+  g_test_message("%s", d->detail);
+  g_assert_false(d->ok);
+  g_assert_cmpint(d->cuda_error, ==, 35);
+  g_assert_cmpstr(d->cuda_error_name, ==, "cudaErrorInsufficientDriver");
+  g_assert_cmpint(d->device_count, ==, -1);
+  g_assert_true(g_str_has_prefix(d->detail, "cudaGetDeviceCount() returned "
+                                            "cudaErrorInsufficientDriver (35): insufficient "
+                                            "driver; "));
+  /* cuDNN 9.19 of this tree was built for a CUDA 13. */
+  const CupCheckItem *cc = item_named(r, CUP_CHECK_CUDNN_CUDA);
+  g_assert_true(cc->ok);
+  g_assert_true(g_str_has_prefix(cc->version, "13."));
+  g_autoptr(json_t) j = cup_check_to_json(r);
+  json_t *dj = json_array_get(json_object_get(j, "items"), 1);
+  g_assert_cmpstr(json_string_value(json_object_get(dj, "name")), ==, "cuda-devices");
+  g_assert_cmpint(json_integer_value(json_object_get(dj, "cuda_error")), ==, 35);
+  g_assert_true(json_is_null(json_object_get(dj, "device_count")));
+}
+
+/* A runtime that sees GPUs, or says there are none: what only a GPU machine shows. */
+static void test_devices_answers(void)
+{
+  g_autofree char *t = cup_test_make_root();
+  static const char body[] =
+      "int cudaRuntimeGetVersion(int *v) { *v = 13000; return 0; }\n"
+      "int cudaGetDeviceCount(int *n) { *n = COUNT; return RC; }\n"
+      "const char *cudaGetErrorName(int rc) { return rc ? \"cudaErrorNoDevice\" : "
+      "\"cudaSuccess\"; }\n";
+  if (!build_library(t, "lib64/libcudart.so.13", body, "-DCOUNT=2 -DRC=0")) {
+    cup_test_remove_tree(t);
+    return;
+  }
+  CupCheckOptions o = {.root = t, .cudart = TRUE, .devices = TRUE};
+  g_autoptr(CupCheckResult) r = check_ok(&o);
+  g_assert_true(r->ok);
+  g_assert_cmpint(item_named(r, CUP_CHECK_DEVICES)->device_count, ==, 2);
+  g_assert_cmpstr(item_named(r, CUP_CHECK_DEVICES)->detail, ==,
+                  "cudaGetDeviceCount() = cudaSuccess: 2 GPUs");
+  g_autofree char *summary = cup_check_summary(r);
+  g_assert_nonnull(strstr(summary, "libcudart 13.0, 2 GPUs"));
+
+  build_library(t, "lib64/libcudart.so.13", body, "-DCOUNT=0 -DRC=100");
+  g_autoptr(CupCheckResult) r2 = check_ok(&o);
+  assert_failed(r2, CUP_CHECK_DEVICES,
+                "returned cudaErrorNoDevice (100): no CUDA-capable device; the driver sees no");
+  cup_test_remove_tree(t);
+}
+
+/* A cuDNN for CUDA 12 in a CUDA 13 tree; and one without cudnnGetCudartVersion. */
+static void test_cudnn_cuda_major(void)
+{
+  g_autofree char *t = cup_test_make_root();
+  if (!build_library(t, "lib64/libcudnn.so.9",
+                     "#include <stddef.h>\nsize_t cudnnGetVersion(void) { return 91900; }\n"
+                     "size_t cudnnGetCudartVersion(void) { return 12080; }\n",
+                     NULL)) {
+    cup_test_remove_tree(t);
+    return;
+  }
+  CupCheckOptions o = {
+      .root = t, .cudnn = TRUE, .cudnn_cuda = TRUE, .expect_cuda = "13.0", .expect_cudnn = "9.19"};
+  g_autoptr(CupCheckResult) r = check_ok(&o);
+  g_assert_true(item_named(r, CUP_CHECK_LIBCUDNN)->ok);
+  assert_failed(r, CUP_CHECK_CUDNN_CUDA,
+                "cuDNN was built for CUDA 12.8 (cudnnGetCudartVersion() = 12080), but the toolkit "
+                "is CUDA 13.0; install the cuDNN build for CUDA 13");
+  g_assert_cmpstr(item_named(r, CUP_CHECK_CUDNN_CUDA)->version, ==, "12.8");
+
+  build_library(t, "lib64/libcudnn.so.9",
+                "#include <stddef.h>\nsize_t cudnnGetVersion(void) { return 91900; }\n", NULL);
+  g_autoptr(CupCheckResult) r2 = check_ok(&o);
+  assert_failed(r2, CUP_CHECK_CUDNN_CUDA, "has no cudnnGetCudartVersion()");
+  cup_test_remove_tree(t);
+}
+
+/* -arch: the lowest nvcc --list-gpu-arch names, or the one asked for. */
+static void test_compile_for_arch(void)
+{
+  if (!need_real_toolkit())
+    return;
+  CupCheckOptions lowest = {
+      .root = REAL_TOOLKIT, .compile = TRUE, .compile_cc = CUP_CHECK_CC_LOWEST};
+  g_autoptr(CupCheckResult) r = check_ok(&lowest);
+  g_assert_true(r->ok);
+  const CupCheckItem *it = item_named(r, CUP_CHECK_NVCC_COMPILE);
+  g_assert_cmpstr(it->arch, ==, "sm_75"); /* CUDA 13.0 dropped everything below Turing */
+  g_assert_nonnull(strstr(it->detail, "the lowest architecture this toolkit supports"));
+  CupCheckOptions given = {.root = REAL_TOOLKIT, .compile = TRUE, .compile_cc = "8.6"};
+  g_autoptr(CupCheckResult) r86 = check_ok(&given);
+  g_assert_true(r86->ok);
+  g_assert_cmpstr(item_named(r86, CUP_CHECK_NVCC_COMPILE)->arch, ==, "sm_86");
+  /* One the toolkit no longer compiles for fails, with nvcc's words. */
+  CupCheckOptions old = {.root = REAL_TOOLKIT, .compile = TRUE, .compile_cc = "5.0"};
+  g_autoptr(CupCheckResult) r50 = check_ok(&old);
+  assert_failed(r50, CUP_CHECK_NVCC_COMPILE, "exited with status");
+}
+
 static void test_bad_options(void)
 {
   g_autofree char *t = cup_test_make_root();
@@ -569,6 +684,10 @@ static void test_bad_options(void)
                CUP_ERROR_USAGE, "\"13.x\" is not a version");
   expect_error(&(CupCheckOptions){.root = t, .cudnn = TRUE, .expect_cudnn = ""}, CUP_ERROR_USAGE,
                "cuDNN version");
+  expect_error(&(CupCheckOptions){.root = t, .compile = TRUE, .compile_cc = "86"}, CUP_ERROR_USAGE,
+               "compute capability \"86\" is not X.Y");
+  expect_error(&(CupCheckOptions){.root = t, .cudnn = TRUE, .cudnn_cuda = TRUE}, CUP_ERROR_USAGE,
+               "needs the toolkit's CUDA version");
   g_autofree char *missing = g_build_filename(t, "nope", NULL);
   expect_error(&(CupCheckOptions){.root = missing, .nvcc = TRUE}, CUP_ERROR_NOT_FOUND,
                "is not a directory");
@@ -595,6 +714,10 @@ int main(int argc, char **argv)
   g_test_add_func("/check/library-hangs-or-crashes", test_library_hangs_or_crashes);
   g_test_add_func("/check/answered-by-another-copy", test_answered_by_another_copy);
   g_test_add_func("/check/default-lib-dir-fallback", test_default_lib_dir_fallback);
+  g_test_add_func("/check/devices-without-driver", test_devices_without_driver);
+  g_test_add_func("/check/devices-answers", test_devices_answers);
+  g_test_add_func("/check/cudnn-cuda-major", test_cudnn_cuda_major);
+  g_test_add_func("/check/compile-for-arch", test_compile_for_arch);
   g_test_add_func("/check/bad-options", test_bad_options);
   return g_test_run();
 }
