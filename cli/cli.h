@@ -45,3 +45,5 @@ int cli_uninstall(CliGlobals *globals, int argc, char **argv);
 int cli_env(CliGlobals *globals, int argc, char **argv);
 /** cli_list: `cudaup list gpus|cuda|cudnn|drivers|frameworks`. Returns the exit code. */
 int cli_list(CliGlobals *globals, int argc, char **argv);
+/** cli_doctor: `cudaup doctor`: why the GPU is not used, and the fix. Returns the exit code. */
+int cli_doctor(CliGlobals *globals, int argc, char **argv);

@@ -26,6 +26,7 @@ static const Command commands[] = {
     {"uninstall", "take back what cudaup installed into a toolkit root", cli_uninstall},
     {"env", "show, apply or remove the environment of the default CUDA toolkit", cli_env},
     {"list", "show what the catalog knows: gpus, cuda, cudnn, drivers, frameworks", cli_list},
+    {"doctor", "find out why the GPU is not used, and how to fix it", cli_doctor},
 };
 
 const GOptionEntry *cli_global_entries(CliGlobals *g)
