@@ -371,19 +371,29 @@ static const char *severity_label(CupDoctorSeverity severity)
   }
 }
 
+/* "  LABEL   TEXT": the label padded to 8 terminal columns (a Hangul syllable takes two). */
+static void append_line(GString *out, const char *label, const char *text)
+{
+  guint width = 0;
+  for (const char *p = label; *p; p = g_utf8_next_char(p))
+    width += g_unichar_iswide(g_utf8_get_char(p)) ? 2 : 1;
+  g_string_append_printf(out, "  %s%*s %s\n", label, width < 8 ? (int)(8 - width) : 0, "", text);
+}
+
 static void append_finding_text(GString *out, const CupDoctorFinding *f)
 {
   g_string_append_printf(out, "\n[%s] %s (%s)\n", severity_label(f->severity), f->title, f->id);
   for (guint i = 0; i < f->evidence->len; i++)
-    g_string_append_printf(out, "  %s %s\n", i == 0 ? _("Found:") : "      ",
-                           (char *)g_ptr_array_index(f->evidence, i));
+    append_line(out, i == 0 ? _("Found:") : "", g_ptr_array_index(f->evidence, i));
   if (f->explanation)
-    g_string_append_printf(out, "  %s %s\n", _("Why:"), f->explanation);
+    append_line(out, _("Why:"), f->explanation);
   if (f->fix)
-    g_string_append_printf(out, "  %s %s\n", _("Fix:"), f->fix);
-  if (f->command)
-    g_string_append_printf(out, "         %s\n", f->command);
-  g_string_append_printf(out, "  %s %s\n", _("Source:"), f->source);
+    append_line(out, _("Fix:"), f->fix);
+  if (f->command) {
+    g_autofree char *shown = g_strdup_printf("$ %s", f->command);
+    append_line(out, "", shown);
+  }
+  append_line(out, _("Source:"), f->source);
 }
 
 char *cup_doctor_report_text(const CupDoctorReport *report)

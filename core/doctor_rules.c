@@ -323,7 +323,7 @@ void cup_doctor_rule_path_order(const CupDoctorFacts *f, CupDoctorReport *r)
   cup_doctor_evidence(x, _("nvcc comes from CUDA %s (%s)"), first->toolkit_version,
                       first->toolkit_root);
   if (f->cuda_home)
-    cup_doctor_evidence(x, _("%s=%s"), f->cuda_home_var, f->cuda_home);
+    cup_doctor_evidence(x, "%s=%s", f->cuda_home_var, f->cuda_home);
   const CupDoctorPathEntry *want = wrong_first ? intended : first;
   cup_doctor_fact(x, "first_on_path", first->toolkit_root);
   cup_doctor_fact(x, "first_on_library_path", first_lib ? first_lib->toolkit_root : NULL);

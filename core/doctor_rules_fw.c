@@ -78,8 +78,6 @@ static gboolean variant_has_cc(const CupTorchVariant *v, const char *cc)
 
 static gboolean variant_fits(const CupDoctorFacts *f, const CupTorchVariant *v)
 {
-  if (v->experimental)
-    return FALSE;
   CupDoctorFit fit = cup_doctor_driver_fit(f, v->cuda);
   if (fit == CUP_DOCTOR_FIT_NO || fit == CUP_DOCTOR_FIT_MINOR_COMPAT)
     return FALSE;
@@ -91,16 +89,20 @@ static gboolean variant_fits(const CupDoctorFacts *f, const CupTorchVariant *v)
   return TRUE;
 }
 
-/* The newest wheel variant of PyTorch @version this driver and these GPUs can use; NULL. */
+/* The newest wheel variant of PyTorch @version this driver and these GPUs can use, the
+ * variants PyTorch calls stable first; NULL. */
 static const CupTorchVariant *fitting_variant(const CupDoctorFacts *f, const char *version)
 {
   const CupTorchRelease *rel = f->catalog ? cup_catalog_torch_release(f->catalog, version) : NULL;
+  const CupTorchVariant *experimental = NULL;
   for (guint i = 0; rel && i < rel->variants->len; i++) {
     const CupTorchVariant *v = g_ptr_array_index(rel->variants, i);
-    if (variant_fits(f, v))
+    if (variant_fits(f, v) && !v->experimental)
       return v;
+    if (variant_fits(f, v) && experimental == NULL)
+      experimental = v;
   }
-  return NULL;
+  return experimental; /* an experimental build that runs beats none */
 }
 
 /* The pip command that puts torch @release from the variant that fits in place, or the
