@@ -47,3 +47,5 @@ int cli_env(CliGlobals *globals, int argc, char **argv);
 int cli_list(CliGlobals *globals, int argc, char **argv);
 /** cli_verify: `cudaup verify`: prove that a toolkit works here. Returns the exit code. */
 int cli_verify(CliGlobals *globals, int argc, char **argv);
+/** cli_doctor: `cudaup doctor`: why the GPU is not used, and the fix. Returns the exit code. */
+int cli_doctor(CliGlobals *globals, int argc, char **argv);

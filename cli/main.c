@@ -27,6 +27,7 @@ static const Command commands[] = {
     {"env", "show, apply or remove the environment of the default CUDA toolkit", cli_env},
     {"list", "show what the catalog knows: gpus, cuda, cudnn, drivers, frameworks", cli_list},
     {"verify", "prove that a CUDA toolkit works: driver, libraries, nvcc, shells", cli_verify},
+    {"doctor", "find out why the GPU is not used, and how to fix it", cli_doctor},
 };
 
 const GOptionEntry *cli_global_entries(CliGlobals *g)
