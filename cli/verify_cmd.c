@@ -1,6 +1,6 @@
-/* verify_cmd.c - `cudaup verify [--prefix DIR] [--json]`: prove that a toolkit works on this
- * machine (core/verify) and show each check with its evidence and fix. The toolkit is the one
- * at --prefix, else the default cudaup made (`cudaup env apply`), else the one the environment
+/* verify_cmd.c - `cudaup verify [--prefix DIR] [--python EXE] [--json]`: prove that a toolkit works
+ * on this machine (core/verify) and show each check with its evidence and fix. The toolkit is the
+ * one at --prefix, else the default cudaup made (`cudaup env apply`), else the one the environment
  * points at (CUDA_PATH, CUDA_HOME, PATH...), else the newest installed. */
 #include "cli/cli.h"
 #include "cli/selectors.h"
@@ -20,7 +20,7 @@
 #include <string.h>
 
 typedef struct {
-  char *prefix;
+  char *prefix, *python;
 } VerifyArgs;
 
 /* The root of the default toolkit `cudaup env apply` set (user scope first), or NULL. */
@@ -110,7 +110,8 @@ static int run_verify(CliGlobals *g, const VerifyArgs *a)
   const CupToolkit *t = pick_toolkit(g, a, sys->toolkits, &error);
   if (t == NULL)
     return cli_fail(g, error);
-  CupVerifyOptions o = {.toolkit = t, .system = sys, .catalog = cat, .sysroot = g->root};
+  CupVerifyOptions o = {
+      .toolkit = t, .system = sys, .catalog = cat, .sysroot = g->root, .python = a->python};
   g_autoptr(CupVerifyResult) r = cup_verify_run(&o, &error);
   if (r == NULL)
     return cli_fail(g, error);
@@ -127,6 +128,8 @@ int cli_verify(CliGlobals *g, int argc, char **argv)
   VerifyArgs a = {0};
   const GOptionEntry entries[] = {
       {"prefix", 0, 0, G_OPTION_ARG_FILENAME, &a.prefix, "Verify the toolkit at this root", "DIR"},
+      {"python", 0, 0, G_OPTION_ARG_FILENAME, &a.python,
+       "Check the frameworks of this Python (default: python3 on PATH)", "EXE"},
       G_OPTION_ENTRY_NULL,
   };
   int rc;
@@ -136,5 +139,6 @@ int cli_verify(CliGlobals *g, int argc, char **argv)
   else
     rc = run_verify(g, &a);
   g_free(a.prefix);
+  g_free(a.python);
   return rc;
 }

@@ -408,6 +408,11 @@ static gboolean verify_init(Verify *v, const CupVerifyOptions *o, GError **error
   return TRUE;
 }
 
+static void step_python(Verify *v)
+{
+  cup_verify_python(v->o, v->r);
+}
+
 static void verify_clear(Verify *v)
 {
   g_free(v->host_root);
@@ -419,8 +424,8 @@ static void verify_clear(Verify *v)
 
 CupVerifyResult *cup_verify_run(const CupVerifyOptions *o, GError **error)
 {
-  static const VerifyStep steps[] = {step_driver, step_driver_cuda, step_cudart,     step_devices,
-                                     step_cudnn,  step_nvcc,        step_environment};
+  static const VerifyStep steps[] = {step_driver, step_driver_cuda, step_cudart,      step_devices,
+                                     step_cudnn,  step_nvcc,        step_environment, step_python};
   g_return_val_if_fail(o != NULL, NULL);
   Verify v = {0};
   if (!verify_init(&v, o, error)) {

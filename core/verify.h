@@ -15,6 +15,10 @@
  *                 architecture the toolkit supports)
  *   login-shell   (Linux) a new login shell finds the toolkit's nvcc and libraries
  *   registry      (Windows) the registry holds CUDA_PATH and the toolkit's bin on Path
+ *   python        the Python interpreter answers the framework probe (core/pyprobe)
+ *   torch         PyTorch: torch.__version__, torch.version.cuda, torch.cuda.is_available()
+ *                 and the device name
+ *   tensorflow    TensorFlow: its version, the CUDA it was built with, its GPU list
  * Library loads and nvcc runs are core/check's proofs; nothing here changes the machine.
  */
 #pragma once
@@ -43,6 +47,9 @@ typedef enum {
 #define CUP_VERIFY_NVCC_COMPILE "nvcc-compile"
 #define CUP_VERIFY_LOGIN_SHELL "login-shell"
 #define CUP_VERIFY_REGISTRY "registry"
+#define CUP_VERIFY_PYTHON "python"
+#define CUP_VERIFY_TORCH "torch"
+#define CUP_VERIFY_TENSORFLOW "tensorflow"
 
 typedef struct {
   char *id; /* one of the CUP_VERIFY_* ids above: stable, for programs */
@@ -64,7 +71,11 @@ typedef struct {
   const char *shell;         /* the login shell to ask; NULL: the user's (passwd), else /bin/sh */
   const char *compile_cc;    /* compile for this compute capability ("8.6") instead of the
                               * first GPU's; NULL: the GPU's, or the lowest without a GPU */
-  guint timeout_ms;          /* per library load, nvcc run and shell; 0: CUP_CHECK_TIMEOUT_MS */
+  const char *python;        /* the interpreter whose frameworks are checked (--python EXE);
+                              * NULL: the python3 or python on PATH, and none there (or a
+                              * --root, whose Python cannot run here) skips those checks */
+  guint timeout_ms;          /* per library load, nvcc run and shell; 0: CUP_CHECK_TIMEOUT_MS;
+                              * the Python probe gets CUP_PYPROBE_TIMEOUT_MS at least */
 } CupVerifyOptions;
 
 typedef struct {

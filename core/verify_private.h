@@ -17,3 +17,10 @@ CupVerifyCheck *cup_verify_add(CupVerifyResult *r, const char *id, const char *t
  */
 void cup_verify_environment(const CupVerifyOptions *o, const char *root, const char *cuda,
                             CupVerifyResult *r);
+
+/**
+ * cup_verify_python: the python, torch and tensorflow checks (core/pyprobe) for @o->python,
+ * appended to @r. A framework that is not installed is a skip; one that cannot see the GPU is a
+ * failure only where a driver answers (without one no framework can). @sys gives the driver.
+ */
+void cup_verify_python(const CupVerifyOptions *o, CupVerifyResult *r);

@@ -170,7 +170,7 @@ static void test_real_tree(void)
   assert_check(r, "cudnn-cuda", CUP_VERIFY_PASS, "built for CUDA 13.");
   assert_check(r, "nvcc", CUP_VERIFY_PASS, "nvcc --version says 13.0.");
   assert_check(r, "nvcc-compile", CUP_VERIFY_PASS, "compiled a kernel for sm_75 (the lowest");
-  g_assert_cmpuint(r->checks->len, ==, 9);
+  g_assert_cmpuint(r->checks->len, ==, 12);
 
   /* A given compute capability. */
   g_autoptr(CupVerifyResult) r86 = verify(t, sys, home, "8.6");
@@ -194,7 +194,7 @@ static void test_gpu_without_driver(void)
   assert_check(r, "cuda-devices", CUP_VERIFY_FAIL, "insufficient driver");
   assert_check(r, "nvcc-compile", CUP_VERIFY_PASS, "sm_86 (compute capability 8.6)");
   g_assert_cmpstr(r->verdict, ==,
-                  "Not verified: 2 of 9 checks failed, first: The NVIDIA driver answers");
+                  "Not verified: 2 of 12 checks failed, first: The NVIDIA driver answers");
   cup_test_remove_tree(home);
 }
 
@@ -223,6 +223,70 @@ static void test_driver_supports_cuda(void)
       g_assert_nonnull(strstr(check(r, "driver-cuda")->fix, "upgrade the NVIDIA driver to 580"));
   }
   cup_test_remove_tree(t);
+}
+
+/* ---- the frameworks of a Python ---- */
+
+/* verify with the fake site-packages @fixture (tests/fixtures/doctor/python/) on PYTHONPATH,
+ * the GPUs the fake frameworks see in CUDAUP_FAKE_GPUS, and @driver (NULL: none). */
+static CupVerifyResult *verify_python(const char *python, const char *fixture, const char *gpus,
+                                      const char *driver)
+{
+  g_autofree char *t = cup_test_make_root();
+  g_autoptr(CupToolkit) tk = toolkit_at(t, "13.0");
+  g_autoptr(CupSystem) sys = bare_system();
+  if (driver != NULL) {
+    sys->driver.version = g_strdup(driver);
+    sys->driver.source = g_strdup(CUP_SOURCE_NVIDIA_SMI);
+    add_gpu(sys, "NVIDIA H100 80GB HBM3", "9.0");
+  }
+  g_autofree char *dir = g_build_filename(CUP_TEST_FIXTURES, "doctor", "python", fixture, NULL);
+  g_setenv("PYTHONPATH", dir, TRUE);
+  if (gpus)
+    g_setenv("CUDAUP_FAKE_GPUS", gpus, TRUE);
+  else
+    g_unsetenv("CUDAUP_FAKE_GPUS");
+  g_autoptr(CupCatalog) cat = catalog();
+  CupVerifyOptions o = {.toolkit = tk, .system = sys, .catalog = cat, .home = t, .python = python};
+  g_autoptr(GError) error = NULL;
+  CupVerifyResult *r = cup_verify_run(&o, &error);
+  g_assert_no_error(error);
+  g_unsetenv("PYTHONPATH");
+  cup_test_remove_tree(t);
+  return r;
+}
+
+static void test_python_frameworks(void)
+{
+  const char *py = "/usr/bin/python3";
+  if (!g_file_test(py, G_FILE_TEST_IS_EXECUTABLE)) {
+    g_test_skip("no /usr/bin/python3 to run the fake frameworks with");
+    return;
+  }
+  g_autoptr(CupVerifyResult) cpu = verify_python(py, "torch-2.1.2-cpu", NULL, "550.54.14");
+  assert_check(cpu, "python", CUP_VERIFY_PASS, "/usr/bin/python3");
+  assert_check(cpu, "torch", CUP_VERIFY_FAIL, "PyTorch 2.1.2+cpu is a CPU-only build");
+  g_assert_nonnull(strstr(check(cpu, "torch")->fix, "cudaup doctor --python"));
+  assert_check(cpu, "tensorflow", CUP_VERIFY_SKIP, "TensorFlow is not installed");
+  /* a CUDA wheel that sees the GPU; one that does not, with and without a driver */
+  g_autoptr(CupVerifyResult) sees =
+      verify_python(py, "torch-2.4.0-cu124", "NVIDIA H100 80GB HBM3", "550.54.14");
+  assert_check(sees, "torch", CUP_VERIFY_PASS,
+               "PyTorch 2.4.0+cu124 (CUDA 12.4) sees 1 GPU(s): NVIDIA H100 80GB HBM3");
+  g_autoptr(CupVerifyResult) blind = verify_python(py, "torch-2.4.0-cu124", NULL, "550.54.14");
+  assert_check(blind, "torch", CUP_VERIFY_FAIL, "PyTorch 2.4.0+cu124 (CUDA 12.4) sees no GPU");
+  g_autoptr(CupVerifyResult) nodrv = verify_python(py, "torch-2.4.0-cu124", NULL, NULL);
+  assert_check(nodrv, "torch", CUP_VERIFY_SKIP, "no NVIDIA driver answers here");
+  g_autoptr(CupVerifyResult) broken = verify_python(py, "torch-broken", NULL, "550.54.14");
+  assert_check(broken, "torch", CUP_VERIFY_FAIL, "importing PyTorch failed");
+  g_autoptr(CupVerifyResult) tf = verify_python(py, "tensorflow-2.15.0-windows", NULL, NULL);
+  assert_check(tf, "tensorflow", CUP_VERIFY_FAIL, "TensorFlow 2.15.0 is a CPU-only build");
+  /* a Python that is not there fails; the frameworks are then not asked */
+  g_autoptr(CupVerifyResult) none =
+      verify_python("/nonexistent/python3", "torch-2.1.2-cpu", NULL, NULL);
+  assert_check(none, "python", CUP_VERIFY_FAIL, "/nonexistent/python3");
+  assert_check(none, "torch", CUP_VERIFY_SKIP, "no Python answered");
+  g_assert_false(none->ok);
 }
 
 /* ---- partial and broken trees ---- */
@@ -439,9 +503,9 @@ static void test_cli_text_and_json(void)
   g_assert_cmpstr(json_string_value(json_object_get(tk, "cudnn")), ==, "9.19.0");
   g_assert_cmpint(json_integer_value(json_object_get(json_object_get(o, "counts"), "fail")), ==, 0);
   json_t *checks = json_object_get(o, "checks");
-  static const char *const ids[] = {"driver",       "driver-cuda",  "cudart",
-                                    "cuda-devices", "cudnn",        "cudnn-cuda",
-                                    "nvcc",         "nvcc-compile", "login-shell"};
+  static const char *const ids[] = {"driver",      "driver-cuda", "cudart", "cuda-devices",
+                                    "cudnn",       "cudnn-cuda",  "nvcc",   "nvcc-compile",
+                                    "login-shell", "python",      "torch",  "tensorflow"};
   g_assert_cmpuint(json_array_size(checks), ==, G_N_ELEMENTS(ids));
   for (guint i = 0; i < G_N_ELEMENTS(ids); i++) {
     json_t *c = json_array_get(checks, i);
@@ -520,6 +584,7 @@ int main(int argc, char **argv)
   g_test_add_func("/verify/cudart-links-out", test_cudart_links_out);
   g_test_add_func("/verify/cudnn-for-another-cuda", test_cudnn_for_another_cuda);
   g_test_add_func("/verify/login-shell", test_login_shell);
+  g_test_add_func("/verify/python-frameworks", test_python_frameworks);
   g_test_add_func("/verify/cli-text-and-json", test_cli_text_and_json);
   g_test_add_func("/verify/cli-exit-codes", test_cli_exit_codes);
   g_test_add_func("/verify/cli-korean", test_cli_korean);
