@@ -200,6 +200,8 @@ CupWinEnvSwitch *cup_winenv_default_set(CupWinEnvScope scope, const char *root, 
   sw->made = cup_winenv_apply(scope, root, cuda, sw->warnings, error);
   if (sw->made == NULL)
     return sw->undone ? g_steal_pointer(&sw) : NULL;
+  if (same && sw->made->changes->len == 0)
+    return g_steal_pointer(&sw); /* already so: nothing written, not even the record */
   g_autoptr(CupWinEnvRecord) merged = same ? merge_records(old->record, sw->made) : NULL;
   save_default(scope, root, cuda, merged ? merged : sw->made, error);
   return g_steal_pointer(&sw);
