@@ -9,8 +9,9 @@
 #   .ci/windows.sh [BUILD_DIR]      (default build-win)
 #
 # CUDAUP_MINGW_PREFIX picks the prefix (default /opt/cudaup-mingw); a prefix whose keys match
-# is reused (packaging/mingw/build-deps.sh), so only the first run pays the ~22 minutes (a
-# prefix holding only the GLib layer pays ~15 for the rest).
+# is reused (packaging/mingw/build-deps.sh), so only the first run pays its ~10 minutes (a
+# prefix holding only the GLib layer pays ~6-9 for the rest). From nothing the whole stage took
+# 831 s here: prefix 590, cross builds 12, tests under Wine 229.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=$(realpath -m "${1:-build-win}")

@@ -2,9 +2,9 @@
 # Builds the C libraries cudaup needs for Windows x86_64 with Debian's mingw-w64 cross compiler,
 # from Debian's own source packages, into a prefix outside the source tree (Debian ships no
 # Windows builds of them). Two layers, each keyed and stamped on its own:
-#   base  libffi, pcre2, gettext's libintl, GLib/GIO 2.74, jansson            (~7 minutes)
+#   base  libffi, pcre2, gettext's libintl, GLib/GIO 2.74, jansson       (3.5 min measured)
 #   net   OpenSSL 3.0 (libcrypto/libssl), liblzma, libarchive, libcurl (OpenSSL backend)
-#                                                                              (~15 minutes)
+#                                                                         (6.5-9 min measured)
 #
 #   packaging/mingw/build-deps.sh [--check] [--force]
 #
@@ -20,8 +20,9 @@
 # the earlier GLib-only version of this script is taken as a current base layer when everything
 # else in its key still matches. --check exits 0 when both layers are current and 1 when not;
 # --force rebuilds both. Needs root for apt-get (it installs its own build tools and adds a
-# deb-src entry for the configured Debian mirror when none exists). About 22 minutes on 2 cores
-# from nothing. The run time of every step and of the whole run is printed.
+# deb-src entry for the configured Debian mirror when none exists). From nothing 590 s on 2
+# cores with -j2 (measured on the CI machine; more when other builds share it). The run time of
+# every step and of the whole run is printed.
 set -euo pipefail
 
 HOST=x86_64-w64-mingw32
