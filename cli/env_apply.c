@@ -7,6 +7,8 @@
 #include <string.h>
 #ifdef G_OS_UNIX
 #include <unistd.h>
+#else
+#include "platform/windows/envstore.h"
 #endif
 
 const char *cli_env_scope_name(CupEnvScope scope)
@@ -20,7 +22,7 @@ gboolean cli_env_parse_scope(const char *text, CupEnvScope *scope, GError **erro
 #ifdef G_OS_UNIX
     *scope = geteuid() == 0 ? CUP_ENV_SCOPE_SYSTEM : CUP_ENV_SCOPE_USER;
 #else
-    *scope = CUP_ENV_SCOPE_USER;
+    *scope = cup_winenv_is_administrator() ? CUP_ENV_SCOPE_SYSTEM : CUP_ENV_SCOPE_USER;
 #endif
     return TRUE;
   }
@@ -31,6 +33,8 @@ gboolean cli_env_parse_scope(const char *text, CupEnvScope *scope, GError **erro
   g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE, "--scope %s: say user or system", text);
   return FALSE;
 }
+
+#ifndef G_OS_WIN32 /* Windows: env_apply_win32.c */
 
 /* HOME, XDG_CONFIG_HOME and SHELL as GLib reads them (tests point them at temp dirs). */
 static CupProfileOptions options(const CliGlobals *g, gboolean dry_run)
@@ -46,6 +50,26 @@ CupEnvState *cli_env_show(const CliGlobals *g, CupEnvScope scope, GError **error
 {
   CupProfileOptions o = options(g, FALSE);
   return cup_profile_show(scope, &o, error);
+}
+
+void cli_env_print_state(const CupEnvState *state)
+{
+  printf("Default CUDA (%s scope): ", cli_env_scope_name(state->scope));
+  if (state->cuda)
+    printf("%s at %s\n", state->cuda, state->toolkit_root);
+  else
+    printf("none set by cudaup\n");
+  for (guint i = 0; i < state->files->len; i++) {
+    const CupEnvFile *f = g_ptr_array_index(state->files, i);
+    printf("  %-40s %s\n", f->path,
+           f->problem   ? f->problem
+           : !f->exists ? "absent"
+           : f->ours    ? "set by cudaup"
+                        : "not touched");
+  }
+  g_autofree char *nvcc = g_find_program_in_path("nvcc");
+  printf("This shell: %s%s (a new terminal reads the files above)\n",
+         nvcc ? "nvcc is " : "no nvcc on PATH", nvcc ? nvcc : "");
 }
 
 static gboolean journal_outside(CupTxnOutside kind, const char *path, gpointer txn, GError **error)
@@ -102,3 +126,4 @@ void cli_env_print_change(const CupEnvChange *change, gboolean dry_run)
   if (n == 0 && !change->ldconfig)
     printf("  nothing to change: already so\n");
 }
+#endif /* !G_OS_WIN32 */

@@ -1,6 +1,7 @@
 /* env_cmd.c - `cudaup env show|apply|remove [--cuda X.Y] [--prefix DIR] [--scope user|system]
- * [--dry-run]`: which toolkit a new terminal finds, made so (core/envset decides, the platform
- * store writes: profile files on Linux) or taken away exactly. */
+ * [--dry-run]`: which toolkit a new terminal finds, made so (core/envset and core/winpath
+ * decide, the platform store writes: profile files on Linux, the registry on Windows) or taken
+ * away exactly. */
 #include "cli/env_apply.h"
 #include "cli/selectors.h"
 
@@ -37,26 +38,6 @@ static gboolean pick_toolkit(const CliGlobals *g, const EnvArgs *a, char **root,
   return FALSE;
 }
 
-static void print_show(const CupEnvState *state)
-{
-  printf("Default CUDA (%s scope): ", cli_env_scope_name(state->scope));
-  if (state->cuda)
-    printf("%s at %s\n", state->cuda, state->toolkit_root);
-  else
-    printf("none set by cudaup\n");
-  for (guint i = 0; i < state->files->len; i++) {
-    const CupEnvFile *f = g_ptr_array_index(state->files, i);
-    printf("  %-40s %s\n", f->path,
-           f->problem   ? f->problem
-           : !f->exists ? "absent"
-           : f->ours    ? "set by cudaup"
-                        : "not touched");
-  }
-  g_autofree char *nvcc = g_find_program_in_path("nvcc");
-  printf("This shell: %s%s (a new terminal reads the files above)\n",
-         nvcc ? "nvcc is " : "no nvcc on PATH", nvcc ? nvcc : "");
-}
-
 /* --set-default: the "cuda" link beside the root follows the default (/usr/local/cuda). */
 static void set_default_link(const char *root, gboolean dry_run, GError **error)
 {
@@ -80,7 +61,7 @@ static int run_env(CliGlobals *g, const char *action, const EnvArgs *a)
     g_autoptr(CupEnvState) state = cli_env_show(g, scope, &error);
     if (state == NULL)
       return cli_fail(g, error);
-    print_show(state);
+    cli_env_print_state(state);
     return 0;
   }
   g_autoptr(CupEnvChange) change = NULL;
@@ -104,7 +85,9 @@ int cli_env(CliGlobals *g, int argc, char **argv)
       {"cuda", 0, 0, G_OPTION_ARG_STRING, &a.cuda, "The toolkit of this CUDA version", "X.Y"},
       {"prefix", 0, 0, G_OPTION_ARG_FILENAME, &a.prefix, "The toolkit at this root", "DIR"},
       {"scope", 0, 0, G_OPTION_ARG_STRING, &a.scope,
-       "user (your profile files) or system (every user; root); default: system as root", "SCOPE"},
+       "user (your profile files; Windows: HKCU) or system (every user; root or administrator); "
+       "default: system as root or administrator",
+       "SCOPE"},
       {"dry-run", 0, 0, G_OPTION_ARG_NONE, &a.dry_run, "Print the exact edits; change nothing",
        NULL},
       {"set-default", 0, 0, G_OPTION_ARG_NONE, &a.set_default,

@@ -16,6 +16,8 @@
 #include <string.h>
 #ifdef G_OS_UNIX
 #include <unistd.h>
+#else
+#include <io.h> /* isatty */
 #endif
 
 typedef struct {

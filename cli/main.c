@@ -10,6 +10,9 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef G_OS_WIN32
+#include <windows.h> /* SetConsoleOutputCP */
+#endif
 
 typedef struct {
   const char *name;
@@ -79,7 +82,18 @@ gboolean cli_parse(CliGlobals *g, const char *command, const char *summary, cons
   g_option_context_add_group(ctx, global);
   g_option_context_set_help_enabled(ctx, TRUE);
   g_autoptr(GError) local = NULL;
-  if (!g_option_context_parse(ctx, argc, argv, &local)) {
+#ifdef G_OS_WIN32
+  /* Our argv is UTF-8 (main); g_option_context_parse would read it as the ANSI code page. The
+   * copy stays alive with the arguments the command keeps pointing into. */
+  static GStrv utf8_args;
+  utf8_args = g_strdupv(*argv);
+  gboolean parsed = g_option_context_parse_strv(ctx, &utf8_args, &local);
+  *argv = utf8_args;
+  *argc = (int)g_strv_length(utf8_args);
+#else
+  gboolean parsed = g_option_context_parse(ctx, argc, argv, &local);
+#endif
+  if (!parsed) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE, "%s; run 'cudaup %s --help' for the options",
                 local->message, command);
     return FALSE;
@@ -157,6 +171,14 @@ int main(int argc, char **argv)
 {
   setlocale(LC_ALL, "");
   cup_i18n_init();
+#ifdef G_OS_WIN32
+  /* main's argv is in the ANSI code page, which cannot hold every name (a Korean folder on an
+   * English system); GLib gives the command line as UTF-8. Output is UTF-8 too. */
+  g_auto(GStrv) utf8_argv = g_win32_get_command_line();
+  argv = utf8_argv;
+  argc = (int)g_strv_length(utf8_argv);
+  SetConsoleOutputCP(CP_UTF8);
+#endif
   int at = find_command(argc, argv);
   for (int i = 1; i < argc && (at < 0 || i < at); i++) {
     if (strcmp(argv[i], "--version") == 0) {

@@ -13,6 +13,8 @@
 #include <string.h>
 #ifdef G_OS_UNIX
 #include <unistd.h>
+#else
+#include "platform/windows/envstore.h" /* cup_winenv_is_administrator */
 #endif
 
 void cli_selectors_add_entries(CliSelectors *s, GArray *entries)
@@ -120,14 +122,14 @@ CupSystem *cli_selectors_system(const CliGlobals *g, const CliSelectors *s, cons
   return g_steal_pointer(&sys);
 }
 
-/* Without root (Linux) or elevation (Windows: not known here yet) the default root is the
- * user's own (DESIGN.md section 3). */
+/* Without root (Linux) or elevation (Windows) the default root is the user's own (DESIGN.md
+ * section 3). */
 static gboolean is_administrator(void)
 {
 #ifdef G_OS_UNIX
   return geteuid() == 0;
 #else
-  return TRUE;
+  return cup_winenv_is_administrator();
 #endif
 }
 

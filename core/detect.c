@@ -25,11 +25,22 @@ static CupGpu *find_gpu_by_bus(CupSystem *sys, const char *bus_id)
   return NULL;
 }
 
+#ifdef G_OS_WIN32
+/* NVIDIA's driver installer puts nvidia-smi.exe into System32, which is on PATH. */
+#define SMI_NAME "nvidia-smi.exe"
+#else
+#define SMI_NAME "nvidia-smi"
+#endif
+
 /* Where nvidia-smi lives: PATH, then the places drivers put it (WSL keeps it outside PATH
  * for non-login shells). Under a fixture root only the root is searched. */
 static char *find_nvidia_smi(const CupDetectOptions *o)
 {
+#ifdef G_OS_WIN32
+  static const char *const dirs[] = {NULL}; /* the Linux places would be the current drive's */
+#else
   static const char *const dirs[] = {"/usr/bin", "/usr/local/bin", "/bin", "/usr/lib/wsl/lib"};
+#endif
   gboolean fixture = o->root && *o->root && strcmp(o->root, "/") != 0;
   if (o->nvidia_smi)
     return g_strdup(o->nvidia_smi);
@@ -37,14 +48,14 @@ static char *find_nvidia_smi(const CupDetectOptions *o)
     const char *path = g_environ_getenv((char **)o->envp, "PATH");
     g_auto(GStrv) entries = g_strsplit(path ? path : "", G_SEARCHPATH_SEPARATOR_S, -1);
     for (char **e = entries; *e; e++) {
-      g_autofree char *exe = g_build_filename(**e ? *e : ".", "nvidia-smi", NULL);
+      g_autofree char *exe = g_build_filename(**e ? *e : ".", SMI_NAME, NULL);
       if (g_file_test(exe, G_FILE_TEST_IS_EXECUTABLE))
         return g_steal_pointer(&exe);
     }
   }
-  for (gsize i = 0; i < G_N_ELEMENTS(dirs); i++) {
+  for (gsize i = 0; i < G_N_ELEMENTS(dirs) && dirs[i] != NULL; i++) {
     g_autofree char *dir = cup_root_join(o->root, dirs[i]);
-    g_autofree char *exe = g_build_filename(dir, "nvidia-smi", NULL);
+    g_autofree char *exe = g_build_filename(dir, SMI_NAME, NULL);
     if (g_file_test(exe, G_FILE_TEST_IS_EXECUTABLE))
       return g_steal_pointer(&exe);
   }

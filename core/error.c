@@ -15,7 +15,7 @@ typedef struct {
   const char *meaning;
 } ExitCodeRow;
 
-/* Exit codes 1..15; 0 is success. 126+ are left to the shell. Never renumber a row: scripts
+/* Exit codes 1..16; 0 is success. 126+ are left to the shell. Never renumber a row: scripts
  * that drive `cudaup --silent` on many machines branch on these. */
 static const ExitCodeRow exit_code_table[] = {
     {CUP_ERROR_INTERNAL, "internal", 1, "internal error (please report it with the log)"},
@@ -34,6 +34,8 @@ static const ExitCodeRow exit_code_table[] = {
     {CUP_ERROR_PARTIAL, "partial", 13, "partly done; finish the printed manual step"},
     {CUP_ERROR_UNSUPPORTED, "unsupported", 14, "this OS, architecture or GPU is not supported"},
     {CUP_ERROR_CHECK, "check-failed", 15, "installed, but the proof failed; see the printed fix"},
+    {CUP_ERROR_PERMISSION, "permission", 16,
+     "needs administrator rights; run as administrator or choose the user scope"},
 };
 
 static const ExitCodeRow *find_row(CupErrorCode code)

@@ -29,6 +29,7 @@ typedef enum {
   CUP_ERROR_PARTIAL,         /* part of the work was done; the rest needs a manual step */
   CUP_ERROR_UNSUPPORTED,     /* this OS, architecture or GPU cannot be served */
   CUP_ERROR_CHECK,           /* installed, but the proof failed (a library would not load...) */
+  CUP_ERROR_PERMISSION,      /* needs administrator rights (Windows system scope) */
   CUP_ERROR_N_CODES
 } CupErrorCode;
 

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/extract_private.h"
+#include "core/i18n.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -15,13 +16,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#ifdef G_OS_WIN32
-/* Everything below relies on directory descriptors (openat, mkdirat, symlinkat) and O_NOFOLLOW
- * to never follow a link while writing; Windows needs its own layer (CreateFileW with
- * CREATE_NEW and FILE_FLAG_OPEN_REPARSE_POINT). */
-#error "core/extract.c has no Windows file layer yet"
-#endif
+#ifndef G_OS_WIN32
 #include <unistd.h>
+#endif
 
 /* libarchive reads the archive in blocks of this size. */
 #define READ_BLOCK (256 * 1024)
@@ -76,6 +73,22 @@ void cup_extract_entry_free(CupExtractEntry *entry)
   g_free(entry->link_target);
   g_free(entry);
 }
+
+#ifdef G_OS_WIN32
+/* Everything below relies on directory descriptors (openat, mkdirat, symlinkat) and O_NOFOLLOW
+ * to never follow a link while writing; Windows needs its own layer (CreateFileW with
+ * CREATE_NEW and FILE_FLAG_OPEN_REPARSE_POINT). Until it exists nothing is unpacked there. */
+gboolean cup_extract_archive(const CupExtractOptions *o, GPtrArray *entries_out,
+                             GCancellable *cancellable, GError **error)
+{
+  (void)entries_out, (void)cancellable;
+  g_set_error(error, CUP_ERROR, CUP_ERROR_UNSUPPORTED,
+              _("cannot unpack %s: unpacking archives is not supported on Windows yet; install "
+                "the toolkit with NVIDIA's installer and use 'cudaup env apply --prefix DIR'"),
+              o->archive);
+  return FALSE;
+}
+#else
 
 static CupExtractEntry *add_entry(Extractor *x, const char *path, CupExtractType type, guint32 mode,
                                   char *sha256, const char *link_target, guint64 size)
@@ -671,3 +684,4 @@ gboolean cup_extract_archive(const CupExtractOptions *o, GPtrArray *entries_out,
     g_propagate_error(error, g_steal_pointer(&local));
   return ok;
 }
+#endif /* G_OS_WIN32 */

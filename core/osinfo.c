@@ -8,6 +8,8 @@
 #include <string.h>
 #ifdef G_OS_UNIX
 #include <sys/utsname.h>
+#else
+#include <windows.h>
 #endif
 
 #define PROC_FILE_MAX (1024 * 1024) /* /proc/modules of a big kernel is ~20 KiB */
@@ -117,9 +119,40 @@ static char *machine_arch(void)
   struct utsname u;
   if (uname(&u) == 0)
     return g_strdup(u.machine);
+#else
+  SYSTEM_INFO si;
+  GetNativeSystemInfo(&si); /* the machine's, also for a program run under emulation */
+  if (si.wProcessorArchitecture == PROCESSOR_ARCHITECTURE_AMD64)
+    return g_strdup("x86_64");
+  if (si.wProcessorArchitecture == PROCESSOR_ARCHITECTURE_ARM64)
+    return g_strdup("aarch64");
 #endif
   return NULL;
 }
+
+#ifdef G_OS_WIN32
+typedef LONG(WINAPI *RtlGetVersionFn)(OSVERSIONINFOW *info);
+
+/* GetVersionEx reports the version the program's manifest claims to support; ntdll's
+ * RtlGetVersion reports the real one. */
+static void detect_windows_version(CupSystem *sys)
+{
+  HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+  RtlGetVersionFn get =
+      ntdll ? (RtlGetVersionFn)(void (*)(void))GetProcAddress(ntdll, "RtlGetVersion") : NULL;
+  OSVERSIONINFOW v = {.dwOSVersionInfoSize = sizeof v};
+  if (get == NULL || get(&v) != 0) {
+    cup_system_warn(sys, "the Windows version could not be read");
+    return;
+  }
+  g_free(sys->os.version);
+  g_free(sys->os.pretty_name);
+  sys->os.version =
+      g_strdup_printf("%lu.%lu.%lu", v.dwMajorVersion, v.dwMinorVersion, v.dwBuildNumber);
+  sys->os.pretty_name = g_strdup_printf("Windows %lu.%lu (build %lu)", v.dwMajorVersion,
+                                        v.dwMinorVersion, v.dwBuildNumber);
+}
+#endif
 
 /* --- WSL --- */
 
@@ -442,6 +475,13 @@ void cup_osinfo_detect(const char *root, const char *const *envp, CupSystem *sys
   g_free(sys->os.family);
 #ifdef G_OS_WIN32
   sys->os.family = g_strdup("windows");
+  detect_windows_version(sys);
+  g_free(sys->os.arch);
+  sys->os.arch = machine_arch();
+  detect_pythons(root, envp, sys);
+  /* os-release, WSL, Secure Boot and the kernel modules are read from Linux's /etc, /proc and
+   * /sys: nothing of that exists on Windows. */
+  return;
 #else
   sys->os.family = g_strdup("linux");
 #endif

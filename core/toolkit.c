@@ -521,6 +521,19 @@ static char *xdg_data_home(const char *const *envp)
 
 static void add_defaults(Scan *s, const char *const *envp)
 {
+#ifdef G_OS_WIN32
+  /* The roots NVIDIA's installer and cudaup use on Windows (core/plan_out.c); the Linux ones
+   * below would name folders of the current drive. */
+  const char *pf = env_get(envp, "ProgramFiles");
+  g_autofree char *nvidia =
+      g_build_filename(pf ? pf : "C:\\Program Files", "NVIDIA GPU Computing Toolkit", "CUDA", NULL);
+  consider_children(s, nvidia, "v", CUP_FOUND_VIA_DEFAULT);
+  const char *local = env_get(envp, "LOCALAPPDATA");
+  g_autofree char *mine = local ? g_build_filename(local, "cudaup", "CUDA", NULL) : NULL;
+  if (mine != NULL)
+    consider_children(s, mine, "v", CUP_FOUND_VIA_DEFAULT);
+  return;
+#endif
   consider(s, "/usr/local/cuda", CUP_FOUND_VIA_DEFAULT, FALSE);
   consider_children(s, "/usr/local", "cuda-", CUP_FOUND_VIA_DEFAULT);
   consider(s, "/opt/cuda", CUP_FOUND_VIA_DEFAULT, FALSE);

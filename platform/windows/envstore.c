@@ -3,6 +3,7 @@
 #include "platform/windows/envstore.h"
 
 #include "core/error.h"
+#include "core/i18n.h"
 
 #include <windows.h>
 
@@ -15,17 +16,62 @@ static const wchar_t *scope_subkey(CupWinEnvScope scope)
              : L"Environment";
 }
 
-/* CUP_ERROR_IO "WHAT NAME in KEY: <Windows' message>; FIX". */
+static gboolean permission_error(GError **error)
+{
+  g_set_error(error, CUP_ERROR, CUP_ERROR_PERMISSION,
+              _("changing the system environment (HKLM\\%s) needs administrator rights: run "
+                "cudaup as administrator, or use the user scope (--scope user)"),
+              cup_winenv_scope_key(CUP_WINENV_SYSTEM));
+  return FALSE;
+}
+
+/* CUP_ERROR_IO "WHAT NAME in KEY: <Windows' message>; FIX"; access denied at system scope is
+ * CUP_ERROR_PERMISSION. */
 static gboolean win32_error(GError **error, LSTATUS status, CupWinEnvScope scope, const char *what,
                             const char *name)
 {
+  if (status == ERROR_ACCESS_DENIED && scope == CUP_WINENV_SYSTEM)
+    return permission_error(error);
   g_autofree char *msg = g_win32_error_message((gint)status);
-  const char *fix = status == ERROR_ACCESS_DENIED && scope == CUP_WINENV_SYSTEM
-                        ? "run cudaup as administrator, or use --env-scope user"
-                        : "check that the account may change its environment variables";
-  g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot %s %s in %s: %s; %s", what, name,
-              cup_winenv_scope_key(scope), msg, fix);
+  g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
+              _("cannot %s %s in %s: %s; check that the account may change its environment "
+                "variables"),
+              what, name, cup_winenv_scope_key(scope), msg);
   return FALSE;
+}
+
+/* Membership of BUILTIN\Administrators as the token has it: an administrator whose process is
+ * not elevated (UAC) has the group for deny only, so this is FALSE for them too (Microsoft
+ * Learn, CheckTokenMembership). */
+static gboolean token_is_administrator(void)
+{
+  SID_IDENTIFIER_AUTHORITY nt = SECURITY_NT_AUTHORITY;
+  PSID admins = NULL;
+  BOOL member = FALSE;
+  if (!AllocateAndInitializeSid(&nt, 2, SECURITY_BUILTIN_DOMAIN_RID, DOMAIN_ALIAS_RID_ADMINS, 0, 0,
+                                0, 0, 0, 0, &admins))
+    return FALSE;
+  if (!CheckTokenMembership(NULL, admins, &member))
+    member = FALSE;
+  FreeSid(admins);
+  return member;
+}
+
+gboolean cup_winenv_is_administrator(void)
+{
+#ifdef CUDAUP_TEST_HOOKS
+  /* Test builds only: Wine's user is always an administrator. */
+  if (g_getenv("CUDAUP_TEST_NOT_ADMINISTRATOR") != NULL)
+    return FALSE;
+#endif
+  return token_is_administrator();
+}
+
+gboolean cup_winenv_check_scope(CupWinEnvScope scope, GError **error)
+{
+  if (scope == CUP_WINENV_SYSTEM && !cup_winenv_is_administrator())
+    return permission_error(error);
+  return TRUE;
 }
 
 static gunichar2 *to_utf16(const char *s, glong *units, GError **error)
@@ -319,8 +365,11 @@ static gboolean write_planned(const CupWinEnvRecord *rec, const char *path, CupW
   return TRUE;
 }
 
-CupWinEnvRecord *cup_winenv_apply(CupWinEnvScope scope, const char *root, const char *cuda_version,
-                                  GPtrArray *warnings, GError **error)
+/* What applying the toolkit at @root needs: the record of the changes and the Path to write
+ * (NULL: Path stays). Reads only. */
+static CupWinEnvRecord *plan_apply(CupWinEnvScope scope, const char *root, const char *cuda_version,
+                                   GPtrArray *warnings, char **path, CupWinRegType *path_type,
+                                   GError **error)
 {
   g_autofree char *nvvp = g_build_filename(root, "libnvvp", NULL);
   gboolean has_nvvp = g_file_test(nvvp, G_FILE_TEST_IS_DIR);
@@ -333,11 +382,28 @@ CupWinEnvRecord *cup_winenv_apply(CupWinEnvScope scope, const char *root, const 
     if (!w->path_entry && !plan_value(rec, w, warnings, error))
       return NULL;
   }
-  g_autofree char *path = NULL;
-  CupWinRegType path_type = CUP_WINREG_EXPAND_SZ;
-  if (!plan_path(rec, wants, &path, &path_type, warnings, error))
+  *path_type = CUP_WINREG_EXPAND_SZ;
+  if (!plan_path(rec, wants, path, path_type, warnings, error))
     return NULL;
-  if (!write_planned(rec, path, path_type, error))
+  return g_steal_pointer(&rec);
+}
+
+CupWinEnvRecord *cup_winenv_plan(CupWinEnvScope scope, const char *root, const char *cuda_version,
+                                 GPtrArray *warnings, GError **error)
+{
+  g_autofree char *path = NULL;
+  CupWinRegType path_type;
+  return plan_apply(scope, root, cuda_version, warnings, &path, &path_type, error);
+}
+
+CupWinEnvRecord *cup_winenv_apply(CupWinEnvScope scope, const char *root, const char *cuda_version,
+                                  GPtrArray *warnings, GError **error)
+{
+  g_autofree char *path = NULL;
+  CupWinRegType path_type;
+  g_autoptr(CupWinEnvRecord) rec =
+      plan_apply(scope, root, cuda_version, warnings, &path, &path_type, error);
+  if (rec == NULL || !write_planned(rec, path, path_type, error))
     return NULL;
   if (rec->changes->len > 0)
     broadcast_or_warn(warnings);

@@ -17,6 +17,21 @@
 G_BEGIN_DECLS
 
 /**
+ * cup_winenv_is_administrator: whether this process may change the system scope: its token
+ * holds BUILTIN\Administrators enabled (an administrator not running elevated does not). In
+ * builds with CUDAUP_TEST_HOOKS defined, the environment variable CUDAUP_TEST_NOT_ADMINISTRATOR
+ * makes it FALSE (Wine's user is always an administrator).
+ */
+gboolean cup_winenv_is_administrator(void);
+
+/**
+ * cup_winenv_check_scope: refuse the system scope without administrator rights, before any
+ * change: CUP_ERROR_PERMISSION, one line saying to run as administrator or use the user scope.
+ * The user scope is always allowed.
+ */
+gboolean cup_winenv_check_scope(CupWinEnvScope scope, GError **error);
+
+/**
  * cup_winenv_read: the variable @name of @scope. Sets *@type to its registry type and, for
  * REG_SZ and REG_EXPAND_SZ, *@value to a new UTF-8 string (unexpanded). A missing variable
  * (or a missing key) gives CUP_WINREG_NONE and NULL; any other type (REG_DWORD, ...) gives
@@ -30,7 +45,8 @@ gboolean cup_winenv_read(CupWinEnvScope scope, const char *name, CupWinRegType *
  * cup_winenv_write: set @name of @scope to @value with @type (CUP_WINREG_SZ or
  * CUP_WINREG_EXPAND_SZ), creating it when missing. Errors: CUP_ERROR_IO when the value would
  * pass CUP_WINENV_MAX_CHARS or the registry refuses the write (system scope without
- * administrator rights: the message says to run as administrator or use the user scope).
+ * administrator rights is CUP_ERROR_PERMISSION: the message says to run as administrator or use
+ * the user scope).
  */
 gboolean cup_winenv_write(CupWinEnvScope scope, const char *name, CupWinRegType type,
                           const char *value, GError **error);
@@ -60,6 +76,13 @@ gboolean cup_winenv_broadcast(GError **error);
  */
 CupWinEnvRecord *cup_winenv_apply(CupWinEnvScope scope, const char *root, const char *cuda_version,
                                   GPtrArray *warnings, GError **error);
+
+/**
+ * cup_winenv_plan: the record cup_winenv_apply() would return now, with its warnings; nothing
+ * is written (a dry run). Same errors.
+ */
+CupWinEnvRecord *cup_winenv_plan(CupWinEnvScope scope, const char *root, const char *cuda_version,
+                                 GPtrArray *warnings, GError **error);
 
 /**
  * cup_winenv_remove: take back exactly the changes of @record, newest first: each Path entry
