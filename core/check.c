@@ -201,8 +201,8 @@ static char *library_problem(const CupCheck *c, const CupCheckLibSpec *spec, con
   if (problem == NULL) {
     it->version = cup_version_from_encoded((int)CLAMP(p->value, 0, G_MAXINT), spec->kind);
     if (it->version == NULL)
-      problem = g_strdup_printf("%s() returned %" G_GINT64_FORMAT ", not a version; %s",
-                                spec->symbol, p->value, fix);
+      problem = g_strdup_printf(_("%s() returned %lld, not a version; %s"), spec->symbol,
+                                (long long)p->value, fix);
     else if (expect != NULL && !cup_check_version_matches(it->version, want))
       problem = g_strdup_printf(_("reports %s, expected %s; %s"), it->version, expect, fix);
   }
@@ -421,7 +421,8 @@ static gboolean check_init(CupCheck *c, const CupCheckOptions *o, GError **error
   c->real_root = cup_check_real_path(c->root);
   if (c->real_root == NULL || !g_file_test(c->real_root, G_FILE_TEST_IS_DIR)) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_NOT_FOUND,
-                "toolkit root %s is not a directory; give the --prefix the install used", c->root);
+                _("toolkit root %s is not a directory; give the --prefix the install used"),
+                c->root);
     return FALSE;
   }
   c->lib_dir = o->lib_dir ? g_build_filename(c->root, o->lib_dir, NULL) : default_lib_dir(c->root);

@@ -67,7 +67,7 @@ static char *last_line(const char *text)
   for (guint n = g_strv_length(lines); n > 0; n--)
     if (g_strstrip(lines[n - 1])[0] != '\0')
       return g_strdup(lines[n - 1]);
-  return g_strdup("(no output)");
+  return g_strdup(_("(no output)"));
 }
 
 /* Run nvcc with @argv (temporary files and working directory in @dir, NULL: the usual) into
@@ -133,8 +133,8 @@ void cup_check_prove_nvcc(const CupCheck *c, CupCheckItem *it)
     it->version = nvcc_version(output);
     if (it->version == NULL) {
       g_autofree char *line = last_line(output);
-      problem =
-          g_strdup_printf("printed no \"release X.Y, VX.Y.Z\" line (last line: %s); %s", line, fix);
+      problem = g_strdup_printf(_("printed no \"release X.Y, VX.Y.Z\" line (last line: %s); %s"),
+                                line, fix);
     } else if (c->o->expect_cuda && !cup_check_version_matches(it->version, &c->cuda)) {
       problem =
           g_strdup_printf(_("reports %s, expected %s; %s"), it->version, c->o->expect_cuda, fix);
@@ -151,7 +151,7 @@ static char *object_problem(const char *obj)
   g_autofree char *data = NULL;
   gsize len = 0;
   if (!g_file_get_contents(obj, &data, &len, NULL))
-    return g_strdup_printf("wrote no %s", CUP_CHECK_OBJECT_NAME);
+    return g_strdup_printf(_("wrote no %s"), CUP_CHECK_OBJECT_NAME);
 #ifdef G_OS_WIN32
   gboolean ok = len > 20 && (guchar)data[0] == 0x64 && (guchar)data[1] == 0x86; /* AMD64 COFF */
 #else
@@ -159,8 +159,8 @@ static char *object_problem(const char *obj)
   gboolean ok = len > 18 && memcmp(data, "\177ELF", 4) == 0 && data[16] == 1 && data[17] == 0;
 #endif
   return ok ? NULL
-            : g_strdup_printf("wrote %s (%" G_GSIZE_FORMAT " bytes), which is not an object file",
-                              CUP_CHECK_OBJECT_NAME, len);
+            : g_strdup_printf(_("wrote %s (%lu bytes), which is not an object file"),
+                              CUP_CHECK_OBJECT_NAME, (unsigned long)len);
 }
 
 /* The lowest "compute_XY" `nvcc --list-gpu-arch` names, as "sm_XY"; NULL with @problem set
@@ -208,7 +208,7 @@ static char *compile_in(const CupCheck *c, const char *nvcc, const char *arch, c
   g_autofree char *obj = g_build_filename(dir, CUP_CHECK_OBJECT_NAME, NULL);
   g_autoptr(GError) local = NULL;
   if (!g_file_set_contents(src, kernel_source, -1, &local))
-    return g_strdup_printf("cannot write %s: %s", src, local->message);
+    return g_strdup_printf(_("cannot write %s: %s"), src, local->message);
   g_autofree char *arch_flag = arch ? g_strdup_printf("-arch=%s", arch) : NULL;
   const char *argv[] = {nvcc, "-c", src, "-o", obj, arch_flag, NULL};
   g_autofree char *output = NULL;
@@ -250,8 +250,8 @@ void cup_check_prove_compile(const CupCheck *c, CupCheckItem *it)
   g_autofree char *dir = g_dir_make_tmp("cudaup-check-XXXXXX", &local);
   if (dir == NULL) {
     cup_check_item_done(it, FALSE,
-                        g_strdup_printf("cannot make a temporary directory: %s; set TMPDIR to a "
-                                        "writable directory",
+                        g_strdup_printf(_("cannot make a temporary directory: %s; set TMPDIR to a "
+                                          "writable directory"),
                                         local->message));
     return;
   }

@@ -128,7 +128,7 @@ void cup_check_probe_library(const char *path, const CupCheckLibSpec *spec, guin
   HMODULE h = wpath ? LoadLibraryExW(wpath, NULL, LOAD_WITH_ALTERED_SEARCH_PATH) : NULL;
   if (h == NULL) {
     g_autofree char *msg = g_win32_error_message(GetLastError());
-    p->error = g_strdup_printf("cannot be loaded: %s", msg);
+    p->error = g_strdup_printf(_("cannot be loaded: %s"), msg);
     return;
   }
   wchar_t name[MAX_PATH * 4];
@@ -138,9 +138,9 @@ void cup_check_probe_library(const char *path, const CupCheckLibSpec *spec, guin
   void *sym = win_symbol(h, spec->symbol);
   int rc = 0;
   if (sym == NULL)
-    p->error = g_strdup_printf("has no %s()", spec->symbol);
+    p->error = g_strdup_printf(_("has no %s()"), spec->symbol);
   else if (!(p->has_value = call_version(sym, spec, &p->value, &rc)))
-    p->error = g_strdup_printf("%s() failed with error %d", spec->symbol, rc);
+    p->error = g_strdup_printf(_("%s() failed with error %d"), spec->symbol, rc);
   if (p->has_value && extra)
     win_extra(h, spec, p);
   FreeLibrary(h);
@@ -321,15 +321,15 @@ static void probe_verdict(CupCheckProbe *p, const CupCheckLibSpec *spec, guint t
                                        spec->extra, timeout_ms);
   } else if (killed) {
     g_free(p->error);
-    p->error = g_strdup_printf("did not load within %u ms and was killed", timeout_ms);
+    p->error = g_strdup_printf(_("did not load within %u ms and was killed"), timeout_ms);
   } else if (p->error == NULL && WIFSIGNALED(status) && !p->has_value) {
-    p->error = g_strdup_printf("crashed while loading (signal %d, %s)", WTERMSIG(status),
+    p->error = g_strdup_printf(_("crashed while loading (signal %d, %s)"), WTERMSIG(status),
                                g_strsignal(WTERMSIG(status)));
   } else if (p->error == NULL && !p->has_value) {
-    p->error = g_strdup_printf("ended the loading process (exit status %d) before %s() answered",
+    p->error = g_strdup_printf(_("ended the loading process (exit status %d) before %s() answered"),
                                WIFEXITED(status) ? WEXITSTATUS(status) : -1, spec->symbol);
   } else if (p->error == NULL && p->object == NULL) {
-    p->error = g_strdup("was loaded, but the loader did not say from where");
+    p->error = g_strdup(_("was loaded, but the loader did not say from where"));
   }
   if (!killed && extra && p->has_value && !p->has_extra && p->extra_error == NULL)
     p->extra_error = WIFSIGNALED(status)
@@ -345,7 +345,7 @@ void cup_check_probe_library(const char *path, const CupCheckLibSpec *spec, guin
   g_autoptr(GError) local = NULL;
   extra = extra && spec->extra != NULL;
   if (!g_unix_open_pipe(fds, FD_CLOEXEC, &local)) {
-    p->error = g_strdup_printf("cannot make a pipe: %s", local->message);
+    p->error = g_strdup_printf(_("cannot make a pipe: %s"), local->message);
     return;
   }
   gint64 deadline = cup_check_now_ms() + timeout_ms;
@@ -358,7 +358,7 @@ void cup_check_probe_library(const char *path, const CupCheckLibSpec *spec, guin
   gboolean killed = pid > 0 && !read_until_eof(fds[0], out, deadline);
   close(fds[0]);
   if (pid < 0) {
-    p->error = g_strdup_printf("cannot start a process to load it: %s", g_strerror(fork_errno));
+    p->error = g_strdup_printf(_("cannot start a process to load it: %s"), g_strerror(fork_errno));
     return;
   }
   if (killed)

@@ -1,7 +1,8 @@
 /* test_translations.c - po/ko.po translates every message of the modules that must be complete
  * in Korean (issue 7: every doctor and verify message), and only with format directives that
- * match. The messages are taken from the sources with xgettext, as `cudaup-pot` does, and
- * compared with msgcmp, which counts an untranslated or fuzzy entry as missing. */
+ * match (the proof's details in core/check*.c are what verify shows as evidence). The messages are
+ * taken from the sources with xgettext, as `cudaup-pot` does, and compared with msgcmp, which
+ * counts an untranslated or fuzzy entry as missing. */
 #include "testutil.h"
 
 #include <glib.h>
