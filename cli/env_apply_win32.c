@@ -109,7 +109,13 @@ CupEnvChange *cli_env_apply(const CliGlobals *g, const char *root, const char *c
                             CupEnvScope scope, gboolean dry_run, CupTxn *txn, GError **error)
 {
   (void)g;
-  (void)txn;
+  /* In an install, the registry as it is now goes into the journal first: a rollback or the
+   * recovery after a crash writes it back (core/txn.h, "winenv"). */
+  if (txn != NULL && !dry_run) {
+    g_autofree char *snapshot = cup_winenv_snapshot_take(win_scope(scope), error);
+    if (snapshot == NULL || !cup_txn_journal_registry(txn, snapshot, error))
+      return NULL;
+  }
   return cup_winenv_default_set(win_scope(scope), root, cuda, dry_run, error);
 }
 

@@ -50,6 +50,8 @@
  *                                                                   undo: rmdir D if empty
  *   {"op":"ldconfig"}                         ldconfig is about to run  undo: run it again
  *                                             once everything else is undone
+ *   {"op":"winenv","snapshot":{...}}          the Windows registry's environment is about to
+ *                                             change (Windows)  undo: write the snapshot back
  *   {"op":"commit","keep":[S,...]}            the commit point; saved files not in "keep" are
  *                                             deleted by the cleanup
  * Install records are written into ROOT/.cudaup/installs/ by add/replace steps like any file.
@@ -196,6 +198,15 @@ typedef enum {
  * disk names the fix).
  */
 gboolean cup_txn_journal_outside(CupTxn *txn, CupTxnOutside kind, const char *path, GError **error);
+
+/**
+ * cup_txn_journal_registry: journal @snapshot (platform/windows/envdefault.h,
+ * cup_winenv_snapshot_take) before the environment in the Windows registry changes, so that a
+ * rollback or the recovery after a crash writes every variable back. The intent is on disk when
+ * this returns. Errors: CUP_ERROR_USAGE for text that is not a JSON object or a transaction
+ * already ended; CUP_ERROR_IO when the journal cannot be written.
+ */
+gboolean cup_txn_journal_registry(CupTxn *txn, const char *snapshot, GError **error);
 
 /**
  * cup_txn_commit: write the install record of each applied package (merged into an existing

@@ -35,8 +35,9 @@
  * changes they name; batching only saves fsyncs (thousands of files in a CUDA install). */
 #define BATCH 128
 
-static const char *const op_names[] = {"mkdir", "add",  "replace", "remove",  "move",
-                                       "rmdir", "edit", "extdir",  "ldconfig"};
+static const char *const op_names[] = {"mkdir", "add",  "replace", "remove",   "move",
+                                       "rmdir", "edit", "extdir",  "ldconfig", "winenv"};
+G_STATIC_ASSERT(G_N_ELEMENTS(op_names) == TXN_OP_WINENV + 1);
 
 TxnStep *txn_step_new(TxnOp op, const char *path, const char *saved, const char *source,
                       guint32 mode)
@@ -57,6 +58,7 @@ void txn_step_free(TxnStep *step)
   g_free(step->path);
   g_free(step->saved);
   g_free(step->source);
+  g_free(step->data);
   g_free(step);
 }
 
@@ -80,6 +82,8 @@ static void append_step(GString *lines, const TxnStep *step)
                         json_string(step->saved));
   if (step->op == TXN_OP_MKDIR || step->op == TXN_OP_RMDIR)
     json_object_set_new(object, "mode", json_integer(step->mode));
+  if (step->data != NULL)
+    json_object_set_new(object, "snapshot", json_loads(step->data, 0, NULL));
   append_json_line(lines, object);
 }
 
@@ -258,10 +262,17 @@ static TxnStep *parse_outside(const Journal *journal, json_t *object, TxnOp op)
 {
   const char *path = json_string_value(json_object_get(object, "file"));
   const char *saved = json_string_value(json_object_get(object, "saved"));
-  if (!journal->trusted || (op != TXN_OP_LDCONFIG && !txn_outside_path_ok(path)) ||
-      (op == TXN_OP_EDIT && saved != NULL && !txn_path_is_clean(saved)))
+  json_t *snapshot = json_object_get(object, "snapshot");
+  gboolean pathless = op == TXN_OP_LDCONFIG || op == TXN_OP_WINENV;
+  if (!journal->trusted || (!pathless && !txn_outside_path_ok(path)) ||
+      (op == TXN_OP_EDIT && saved != NULL && !txn_path_is_clean(saved)) ||
+      (op == TXN_OP_WINENV && !json_is_object(snapshot)))
     return NULL;
-  return txn_step_new(op, path, op == TXN_OP_EDIT ? saved : NULL, NULL, 0);
+  TxnStep *step =
+      txn_step_new(op, pathless ? NULL : path, op == TXN_OP_EDIT ? saved : NULL, NULL, 0);
+  if (op == TXN_OP_WINENV)
+    step->data = json_dumps(snapshot, JSON_COMPACT);
+  return step;
 }
 
 /* A step line, or NULL when it is not one we wrote (a damaged journal). */

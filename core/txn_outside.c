@@ -12,8 +12,13 @@
 #include <fcntl.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <jansson.h>
 #include <string.h>
-#ifndef G_OS_WIN32
+
+#include "core/system.h" /* g_autoptr(json_t) */
+#ifdef G_OS_WIN32
+#include "platform/windows/envdefault.h"
+#else
 #include <unistd.h>
 #endif
 
@@ -23,7 +28,7 @@
 
 gboolean txn_op_is_outside(TxnOp op)
 {
-  return op == TXN_OP_EDIT || op == TXN_OP_EXTDIR || op == TXN_OP_LDCONFIG;
+  return op == TXN_OP_EDIT || op == TXN_OP_EXTDIR || op == TXN_OP_LDCONFIG || op == TXN_OP_WINENV;
 }
 
 gboolean txn_outside_path_ok(const char *path)
@@ -108,6 +113,21 @@ gboolean cup_txn_journal_outside(CupTxn *txn, CupTxnOutside kind, const char *pa
   return TRUE;
 }
 
+gboolean cup_txn_journal_registry(CupTxn *txn, const char *snapshot, GError **error)
+{
+  g_autoptr(json_t) object = json_loads(snapshot, 0, NULL);
+  if (txn->finished || txn->committed || txn->failed || !json_is_object(object)) {
+    g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
+                "cannot journal a registry snapshot in the transaction on %s (ended, or not a "
+                "snapshot)",
+                txn->root);
+    return FALSE;
+  }
+  g_autoptr(TxnStep) step = txn_step_new(TXN_OP_WINENV, NULL, NULL, NULL, 0);
+  step->data = g_strdup(snapshot);
+  return txn_journal_step(txn, step, error);
+}
+
 /* ---- undo ---- */
 
 static gboolean undo_error(GError **error, const char *what, const char *path, const char *why)
@@ -164,6 +184,15 @@ gboolean txn_outside_undo(const char *state, const TxnStep *step, gboolean *ldco
   case TXN_OP_LDCONFIG:
     *ldconfig = TRUE;
     return TRUE;
+  case TXN_OP_WINENV:
+#ifdef G_OS_WIN32
+    return cup_winenv_snapshot_restore(step->data, error);
+#else
+    g_set_error_literal(error, CUP_ERROR, CUP_ERROR_UNSUPPORTED,
+                        "the install journal names Windows registry changes; finish it on "
+                        "Windows");
+    return FALSE;
+#endif
   default:
     g_assert_not_reached();
   }

@@ -31,6 +31,7 @@ typedef enum {
   TXN_OP_EDIT,     /* a file edited, created or deleted; saved: its old copy, NULL: it was absent */
   TXN_OP_EXTDIR,   /* a directory created */
   TXN_OP_LDCONFIG, /* ldconfig ran: run it again after undoing the rest */
+  TXN_OP_WINENV,   /* the Windows registry's environment about to change; data: its snapshot */
 } TxnOp;
 
 typedef struct {
@@ -40,6 +41,7 @@ typedef struct {
                  * relative to the state directory */
   char *source; /* add, replace: the absolute path of the new entry (not journaled) */
   guint32 mode; /* mkdir, rmdir */
+  char *data;   /* winenv: the snapshot's JSON text */
 } TxnStep;
 
 TxnStep *txn_step_new(TxnOp op, const char *path, const char *saved, const char *source,

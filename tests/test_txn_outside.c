@@ -196,6 +196,30 @@ static void test_refused(void)
   g_assert_error(error, CUP_ERROR, CUP_ERROR_USAGE);
 }
 
+/* A Windows registry snapshot is journaled as it is given; a Linux cudaup that meets such a
+ * journal says where to finish it instead of guessing. */
+static void test_registry_snapshot(void)
+{
+  g_autoptr(Scene) s = scene_new();
+  g_autoptr(GError) error = NULL;
+  CupTxn *txn = cup_txn_begin(s->root, CUP_TEST_TXN_WHAT, 0, NULL, &error);
+  g_assert_no_error(error);
+  g_assert_false(cup_txn_journal_registry(txn, "not json", &error));
+  g_assert_error(error, CUP_ERROR, CUP_ERROR_USAGE);
+  g_clear_error(&error);
+  const char *snap = "{\"scope\":\"user\",\"vars\":{\"Path\":{\"type\":2,\"value\":\"C:\\\\x\"}},"
+                     "\"default\":null}";
+  g_assert_true(cup_txn_journal_registry(txn, snap, &error));
+  g_assert_no_error(error);
+  g_autofree char *journal = cup_test_txn_read_text(s->root, CUP_TXN_STATE_DIR "/journal");
+  g_assert_nonnull(strstr(journal, "{\"op\":\"winenv\",\"snapshot\":{"));
+  g_assert_false(cup_txn_rollback(txn, &error));
+  g_assert_error(error, CUP_ERROR, CUP_ERROR_UNSUPPORTED);
+  g_assert_nonnull(strstr(error->message, "finish it on Windows"));
+  g_assert_true(cup_test_txn_exists(s->root, CUP_TXN_STATE_DIR "/journal"));
+  cup_txn_free(txn);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -204,5 +228,6 @@ int main(int argc, char **argv)
   g_test_add_func("/txn/outside/crash", test_crash);
   g_test_add_func("/txn/outside/untrusted-journal", test_untrusted_journal);
   g_test_add_func("/txn/outside/refused", test_refused);
+  g_test_add_func("/txn/outside/registry-snapshot", test_registry_snapshot);
   return g_test_run();
 }

@@ -6,7 +6,11 @@
 #include "core/i18n.h"
 #include "platform/windows/envstore.h"
 
+#include <jansson.h>
+#include <string.h>
 #include <windows.h>
+
+#include "core/system.h" /* g_autoptr(json_t) */
 
 #define DEFAULT_SUBKEY L"Software\\cudaup\\Environment"
 #define PARENT_SUBKEY L"Software\\cudaup"
@@ -219,4 +223,144 @@ CupWinEnvSwitch *cup_winenv_default_clear(CupWinEnvScope scope, gboolean dry_run
     return g_steal_pointer(&sw);
   undo_old(sw, old, error);
   return g_steal_pointer(&sw);
+}
+
+/* ---- snapshots for the install journal ---- */
+
+/* The variables a default may change: Path, CUDA_PATH and every CUDA_PATH_V*. */
+static gboolean ours(const char *name)
+{
+  return g_ascii_strcasecmp(name, "Path") == 0 || g_ascii_strcasecmp(name, "CUDA_PATH") == 0 ||
+         g_ascii_strncasecmp(name, "CUDA_PATH_V", 11) == 0;
+}
+
+/* The names of @scope's variables that ours() accepts (UTF-8, newly allocated). */
+static GPtrArray *our_names(CupWinEnvScope scope)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+  HKEY key = NULL;
+  if (RegOpenKeyExW(hive(scope), cup_winenv_subkey(scope), 0, KEY_QUERY_VALUE, &key) !=
+      ERROR_SUCCESS)
+    return names;
+  wchar_t wname[16384];
+  for (DWORD i = 0;; i++) {
+    DWORD len = G_N_ELEMENTS(wname);
+    if (RegEnumValueW(key, i, wname, &len, NULL, NULL, NULL, NULL) != ERROR_SUCCESS)
+      break;
+    char *name = g_utf16_to_utf8((const gunichar2 *)wname, len, NULL, NULL, NULL);
+    if (name != NULL && ours(name))
+      g_ptr_array_add(names, name);
+    else
+      g_free(name);
+  }
+  RegCloseKey(key);
+  return names;
+}
+
+static json_t *default_json(CupWinEnvScope scope)
+{
+  HKEY key = NULL;
+  if (RegOpenKeyExW(hive(scope), DEFAULT_SUBKEY, 0, KEY_QUERY_VALUE, &key) != ERROR_SUCCESS)
+    return json_null();
+  g_autofree char *root = read_string(key, L"Root");
+  g_autofree char *cuda = read_string(key, L"CUDA");
+  g_autofree char *record = read_string(key, L"Record");
+  RegCloseKey(key);
+  json_t *d = json_object();
+  if (root)
+    json_object_set_new(d, "Root", json_string(root));
+  if (cuda)
+    json_object_set_new(d, "CUDA", json_string(cuda));
+  if (record)
+    json_object_set_new(d, "Record", json_string(record));
+  return d;
+}
+
+char *cup_winenv_snapshot_take(CupWinEnvScope scope, GError **error)
+{
+  g_autoptr(GPtrArray) names = our_names(scope);
+  json_t *vars = json_object();
+  g_autoptr(json_t) snap =
+      json_pack("{s:s,s:o,s:o}", "scope", scope == CUP_WINENV_SYSTEM ? "system" : "user", "vars",
+                vars, "default", default_json(scope));
+  for (guint i = 0; i < names->len; i++) {
+    CupWinRegType type = CUP_WINREG_NONE;
+    g_autofree char *value = NULL;
+    if (!cup_winenv_read(scope, names->pdata[i], &type, &value, error))
+      return NULL;
+    json_t *v = json_pack("{s:i}", "type", (int)type);
+    if (value)
+      json_object_set_new(v, "value", json_string(value));
+    json_object_set_new(vars, names->pdata[i], v);
+  }
+  return json_dumps(snap, JSON_COMPACT);
+}
+
+/* The kept default as the snapshot had it. */
+static gboolean restore_default(CupWinEnvScope scope, json_t *d, GError **error)
+{
+  if (!json_is_object(d))
+    return forget_default(scope, error);
+  HKEY key = NULL;
+  LSTATUS st =
+      RegCreateKeyExW(hive(scope), DEFAULT_SUBKEY, 0, NULL, 0, KEY_SET_VALUE, NULL, &key, NULL);
+  if (st != ERROR_SUCCESS)
+    return reg_error(error, st, scope, "write");
+  const wchar_t *wnames[] = {L"Record", L"Root", L"CUDA"};
+  const char *names[] = {"Record", "Root", "CUDA"};
+  for (gsize i = 0; i < G_N_ELEMENTS(names) && st == ERROR_SUCCESS; i++) {
+    const char *value = json_string_value(json_object_get(d, names[i]));
+    st = value ? write_string(key, wnames[i], value) : RegDeleteValueW(key, wnames[i]);
+    if (st == ERROR_FILE_NOT_FOUND)
+      st = ERROR_SUCCESS;
+  }
+  RegCloseKey(key);
+  return st == ERROR_SUCCESS || reg_error(error, st, scope, "write");
+}
+
+static gboolean restore_var(CupWinEnvScope scope, const char *name, json_t *v, GError **error)
+{
+  CupWinRegType type = (CupWinRegType)json_integer_value(json_object_get(v, "type"));
+  const char *value = json_string_value(json_object_get(v, "value"));
+  if (v == NULL || type == CUP_WINREG_NONE)
+    return cup_winenv_delete(scope, name, error);
+  if ((type != CUP_WINREG_SZ && type != CUP_WINREG_EXPAND_SZ) || value == NULL)
+    return TRUE; /* never written by cudaup: left as it is */
+  CupWinRegType now = CUP_WINREG_NONE;
+  g_autofree char *current = NULL;
+  if (cup_winenv_read(scope, name, &now, &current, NULL) && now == type &&
+      g_strcmp0(current, value) == 0)
+    return TRUE;
+  return cup_winenv_write(scope, name, type, value, error);
+}
+
+gboolean cup_winenv_snapshot_restore(const char *text, GError **error)
+{
+  g_autoptr(json_t) snap = json_loads(text, 0, NULL);
+  const char *scope_name = json_string_value(json_object_get(snap, "scope"));
+  json_t *vars = json_object_get(snap, "vars");
+  if (scope_name == NULL || !json_is_object(vars)) {
+    g_set_error_literal(error, CUP_ERROR, CUP_ERROR_PARSE,
+                        _("the install journal holds a damaged registry snapshot; check "
+                          "Path and CUDA_PATH by hand, then delete the journal"));
+    return FALSE;
+  }
+  CupWinEnvScope scope = strcmp(scope_name, "system") == 0 ? CUP_WINENV_SYSTEM : CUP_WINENV_USER;
+  g_autoptr(GPtrArray) names = our_names(scope);
+  for (guint i = 0; i < names->len; i++)
+    if (json_object_get(vars, names->pdata[i]) == NULL &&
+        !cup_winenv_delete(scope, names->pdata[i], error))
+      return FALSE;
+  const char *name;
+  json_t *v;
+  json_object_foreach(vars, name, v)
+  {
+    if (!restore_var(scope, name, v, error))
+      return FALSE;
+  }
+  if (!restore_default(scope, json_object_get(snap, "default"), error))
+    return FALSE;
+  g_autoptr(GError) local = NULL;
+  cup_winenv_broadcast(&local); /* stored either way; shows after the next sign-in */
+  return TRUE;
 }

@@ -66,4 +66,24 @@ CupWinEnvSwitch *cup_winenv_default_set(CupWinEnvScope scope, const char *root, 
  */
 CupWinEnvSwitch *cup_winenv_default_clear(CupWinEnvScope scope, gboolean dry_run, GError **error);
 
+/**
+ * cup_winenv_snapshot_take: what cup_winenv_default_set or _clear may change in @scope, as it
+ * is now, for an install's journal (core/txn.h, cup_txn_journal_registry): every variable named
+ * Path, CUDA_PATH or CUDA_PATH_V* with its type and value, and the kept default (Root, CUDA,
+ * Record). Returns JSON text (newly allocated): {"scope":"user"|"system","vars":{NAME:{"type":T,
+ * "value":V},...},"default":{"Root","CUDA","Record"}|null}. Errors: CUP_ERROR_IO when the keys
+ * cannot be read, CUP_ERROR_PARSE for a value that is not UTF-16.
+ */
+char *cup_winenv_snapshot_take(CupWinEnvScope scope, GError **error);
+
+/**
+ * cup_winenv_snapshot_restore: put @scope back as @text (cup_winenv_snapshot_take's) says:
+ * each string variable written back with its type, a CUDA_PATH* that did not exist deleted
+ * (also one made since, CUDA_PATH_V13_0 of a new default), a value of another type left alone,
+ * the kept default written back or deleted; then WM_SETTINGCHANGE. Idempotent, for a rollback
+ * and for the recovery after a crash. Errors: CUP_ERROR_PARSE for text that is not a snapshot,
+ * CUP_ERROR_IO / CUP_ERROR_PERMISSION when the registry refuses a write.
+ */
+gboolean cup_winenv_snapshot_restore(const char *text, GError **error);
+
 G_END_DECLS

@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-static const wchar_t *scope_subkey(CupWinEnvScope scope)
+const wchar_t *cup_winenv_subkey(CupWinEnvScope scope)
 {
   return scope == CUP_WINENV_SYSTEM
              ? L"SYSTEM\\CurrentControlSet\\Control\\Session Manager\\Environment"
@@ -95,9 +95,9 @@ static gboolean open_key(CupWinEnvScope scope, gboolean write, HKEY *key, GError
   LSTATUS st;
   *key = NULL;
   if (write && scope == CUP_WINENV_USER)
-    st = RegCreateKeyExW(hive, scope_subkey(scope), 0, NULL, 0, access, NULL, key, NULL);
+    st = RegCreateKeyExW(hive, cup_winenv_subkey(scope), 0, NULL, 0, access, NULL, key, NULL);
   else
-    st = RegOpenKeyExW(hive, scope_subkey(scope), 0, access, key);
+    st = RegOpenKeyExW(hive, cup_winenv_subkey(scope), 0, access, key);
   if (st == ERROR_FILE_NOT_FOUND && !write)
     return TRUE;
   if (st != ERROR_SUCCESS)

@@ -13,8 +13,12 @@
 #include "core/winpath.h"
 
 #include <glib.h>
+#include <wchar.h>
 
 G_BEGIN_DECLS
+
+/* The key of @scope's variables below its hive (HKCU or HKLM), as Win32 takes it (static). */
+const wchar_t *cup_winenv_subkey(CupWinEnvScope scope);
 
 /**
  * cup_winenv_is_administrator: whether this process may change the system scope: its token
