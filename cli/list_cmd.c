@@ -9,11 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static json_t *str_or_null(const char *s)
-{
-  return s ? json_string(s) : json_null();
-}
-
 static json_t *strv(char **v)
 {
   json_t *a = json_array();
@@ -41,7 +36,7 @@ static json_t *list_gpus(const CupCatalog *cat, gboolean text)
                                             "name", e->name, "chip", e->chip, "architecture",
                                             e->arch->architecture, "compute_capability",
                                             e->arch->compute_capability, "legacy_branch",
-                                            str_or_null(e->legacy_branch)));
+                                            cup_json_string_or_null(e->legacy_branch)));
   }
   return rows;
 }
@@ -55,10 +50,11 @@ static json_t *list_cuda(const CupCatalog *cat, gboolean text)
       printf("%-8s %-22s linux %-11s windows %s\n", r->version, r->label,
              r->driver_linux ? r->driver_linux : "-", r->driver_windows ? r->driver_windows : "-");
     else
-      json_array_append_new(rows, json_pack("{s:s,s:s,s:o,s:o,s:s}", "version", r->version, "label",
-                                            r->label, "driver_linux", str_or_null(r->driver_linux),
-                                            "driver_windows", str_or_null(r->driver_windows),
-                                            "source", r->source));
+      json_array_append_new(
+          rows,
+          json_pack("{s:s,s:s,s:o,s:o,s:s}", "version", r->version, "label", r->label,
+                    "driver_linux", cup_json_string_or_null(r->driver_linux), "driver_windows",
+                    cup_json_string_or_null(r->driver_windows), "source", r->source));
   }
   return rows;
 }
@@ -74,7 +70,8 @@ static json_t *list_cudnn(const CupCatalog *cat, gboolean text)
     else
       json_array_append_new(rows, json_pack("{s:s,s:o,s:o,s:o,s:s}", "version", r->version, "cuda",
                                             strv(r->cuda), "cuda_variants", strv(r->cuda_variants),
-                                            "min_cc", str_or_null(r->min_cc), "source", r->source));
+                                            "min_cc", cup_json_string_or_null(r->min_cc), "source",
+                                            r->source));
   }
   return rows;
 }
@@ -90,10 +87,10 @@ static json_t *list_drivers(const CupCatalog *cat, gboolean text)
       printf("  CUDA %u.x  linux %-11s windows %s\n", f->cuda_major,
              f->driver_linux ? f->driver_linux : "-", f->driver_windows ? f->driver_windows : "-");
     else
-      json_array_append_new(rows, json_pack("{s:i,s:o,s:o,s:s}", "cuda_major", f->cuda_major,
-                                            "driver_linux", str_or_null(f->driver_linux),
-                                            "driver_windows", str_or_null(f->driver_windows),
-                                            "source", f->source));
+      json_array_append_new(
+          rows, json_pack("{s:i,s:o,s:o,s:s}", "cuda_major", f->cuda_major, "driver_linux",
+                          cup_json_string_or_null(f->driver_linux), "driver_windows",
+                          cup_json_string_or_null(f->driver_windows), "source", f->source));
   }
   if (text)
     printf("Each CUDA release's own minimum: cudaup list cuda\n");

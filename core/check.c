@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/i18n.h"
+#include "core/system.h"
 
 #include <errno.h>
 #include <string.h>
@@ -508,11 +509,6 @@ char *cup_check_summary(const CupCheckResult *r)
   return g_strdup_printf("%s works: %s", r->root, s->str);
 }
 
-static json_t *string_or_null(const char *s)
-{
-  return s ? json_string(s) : json_null();
-}
-
 static json_t *int_or_null(int n)
 {
   return n >= 0 ? json_integer(n) : json_null();
@@ -526,11 +522,12 @@ json_t *cup_check_to_json(const CupCheckResult *r)
     const CupCheckItem *it = g_ptr_array_index(r->items, i);
     json_array_append_new(
         items, json_pack("{s:s, s:b, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:o}", "name", it->name,
-                         "ok", it->ok, "path", string_or_null(it->path), "version",
-                         string_or_null(it->version), "detail", string_or_null(it->detail), "ms",
-                         (json_int_t)it->ms, "cuda_error", int_or_null(it->cuda_error),
-                         "cuda_error_name", string_or_null(it->cuda_error_name), "device_count",
-                         int_or_null(it->device_count), "arch", string_or_null(it->arch)));
+                         "ok", it->ok, "path", cup_json_string_or_null(it->path), "version",
+                         cup_json_string_or_null(it->version), "detail",
+                         cup_json_string_or_null(it->detail), "ms", (json_int_t)it->ms,
+                         "cuda_error", int_or_null(it->cuda_error), "cuda_error_name",
+                         cup_json_string_or_null(it->cuda_error_name), "device_count",
+                         int_or_null(it->device_count), "arch", cup_json_string_or_null(it->arch)));
   }
   return json_pack("{s:s, s:b, s:o}", "root", r->root, "ok", r->ok, "items", items);
 }

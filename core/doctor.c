@@ -405,11 +405,6 @@ char *cup_doctor_report_text(const CupDoctorReport *report)
   return g_string_free(out, FALSE);
 }
 
-static json_t *nullable(const char *s)
-{
-  return s ? json_string(s) : json_null();
-}
-
 static json_t *finding_json(const CupDoctorFinding *f)
 {
   json_t *evidence = json_array();
@@ -417,8 +412,9 @@ static json_t *finding_json(const CupDoctorFinding *f)
     json_array_append_new(evidence, json_string(g_ptr_array_index(f->evidence, i)));
   return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:O,s:s}", "id", f->id, "severity",
                    cup_doctor_severity_id(f->severity), "title", f->title, "evidence", evidence,
-                   "explanation", nullable(f->explanation), "fix", nullable(f->fix), "command",
-                   nullable(f->command), "facts", f->facts, "source", f->source);
+                   "explanation", cup_json_string_or_null(f->explanation), "fix",
+                   cup_json_string_or_null(f->fix), "command", cup_json_string_or_null(f->command),
+                   "facts", f->facts, "source", f->source);
 }
 
 json_t *cup_doctor_report_to_json(const CupDoctorReport *report, const CupDoctorFacts *facts)
@@ -431,6 +427,6 @@ json_t *cup_doctor_report_to_json(const CupDoctorReport *report, const CupDoctor
                    report->status, "verdict", report->verdict, "problems", (int)report->problems,
                    "findings", findings, "python_path", facts->python, "python", python,
                    "python_error",
-                   nullable(facts->probe_error ? facts->probe_error->message : NULL), "system",
-                   cup_system_to_json(facts->sys));
+                   cup_json_string_or_null(facts->probe_error ? facts->probe_error->message : NULL),
+                   "system", cup_system_to_json(facts->sys));
 }

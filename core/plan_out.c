@@ -162,19 +162,6 @@ void cup_plan_add_environment(CupPlan *plan)
 
 /* ---- JSON and freeing ------------------------------------------------------------------ */
 
-static json_t *str_or_null(const char *s)
-{
-  return s ? json_string(s) : json_null();
-}
-
-static json_t *strings(const GPtrArray *a)
-{
-  json_t *arr = json_array();
-  for (guint i = 0; a && i < a->len; i++)
-    json_array_append_new(arr, json_string(g_ptr_array_index(a, i)));
-  return arr;
-}
-
 static json_t *archives_json(const CupPlan *p)
 {
   json_t *arr = json_array();
@@ -192,34 +179,39 @@ json_t *cup_plan_to_json(const CupPlan *p)
 {
   json_t *o = json_object();
   json_object_set_new(o, "gpu", p->gpu ? cup_gpu_to_json(p->gpu) : json_null());
-  json_object_set_new(o, "os", str_or_null(p->os));
-  json_object_set_new(o, "platform", str_or_null(p->platform));
-  json_object_set_new(
-      o, "driver",
-      json_pack("{s:o,s:o,s:o,s:o,s:b,s:o,s:o}", "action", str_or_null(p->driver_action), "current",
-                str_or_null(p->driver_current), "minimum", str_or_null(p->driver_minimum),
-                "minimum_minor_compat", str_or_null(p->driver_minimum_minor_compat), "minor_compat",
-                p->driver_minor_compat, "branch", str_or_null(p->driver_branch), "legacy_branch",
-                str_or_null(p->legacy_branch)));
+  json_object_set_new(o, "os", cup_json_string_or_null(p->os));
+  json_object_set_new(o, "platform", cup_json_string_or_null(p->platform));
+  json_object_set_new(o, "driver",
+                      json_pack("{s:o,s:o,s:o,s:o,s:b,s:o,s:o}", "action",
+                                cup_json_string_or_null(p->driver_action), "current",
+                                cup_json_string_or_null(p->driver_current), "minimum",
+                                cup_json_string_or_null(p->driver_minimum), "minimum_minor_compat",
+                                cup_json_string_or_null(p->driver_minimum_minor_compat),
+                                "minor_compat", p->driver_minor_compat, "branch",
+                                cup_json_string_or_null(p->driver_branch), "legacy_branch",
+                                cup_json_string_or_null(p->legacy_branch)));
   json_object_set_new(o, "cuda",
-                      json_pack("{s:o,s:b,s:b,s:o,s:o}", "version", str_or_null(p->cuda_version),
-                                "required", p->cuda_required, "existing", p->cuda_existing, "root",
-                                str_or_null(p->toolkit_root), "components",
-                                strings(p->components)));
+                      json_pack("{s:o,s:b,s:b,s:o,s:o}", "version",
+                                cup_json_string_or_null(p->cuda_version), "required",
+                                p->cuda_required, "existing", p->cuda_existing, "root",
+                                cup_json_string_or_null(p->toolkit_root), "components",
+                                cup_json_strings(p->components)));
   json_object_set_new(o, "cudnn",
-                      json_pack("{s:o,s:o,s:b}", "version", str_or_null(p->cudnn_version),
-                                "cuda_variant", str_or_null(p->cudnn_variant), "required",
+                      json_pack("{s:o,s:o,s:b}", "version",
+                                cup_json_string_or_null(p->cudnn_version), "cuda_variant",
+                                cup_json_string_or_null(p->cudnn_variant), "required",
                                 p->cudnn_required));
   json_object_set_new(o, "framework",
-                      json_pack("{s:o,s:o,s:o,s:o,s:o}", "name", str_or_null(p->framework_name),
-                                "version", str_or_null(p->framework_version), "variant",
-                                str_or_null(p->framework_variant), "index_url",
-                                str_or_null(p->index_url), "pip_command",
-                                str_or_null(p->pip_command)));
+                      json_pack("{s:o,s:o,s:o,s:o,s:o}", "name",
+                                cup_json_string_or_null(p->framework_name), "version",
+                                cup_json_string_or_null(p->framework_version), "variant",
+                                cup_json_string_or_null(p->framework_variant), "index_url",
+                                cup_json_string_or_null(p->index_url), "pip_command",
+                                cup_json_string_or_null(p->pip_command)));
   json_object_set_new(o, "archives", archives_json(p));
-  json_object_set_new(o, "environment", strings(p->environment));
-  json_object_set_new(o, "reasons", strings(p->reasons));
-  json_object_set_new(o, "warnings", strings(p->warnings));
+  json_object_set_new(o, "environment", cup_json_strings(p->environment));
+  json_object_set_new(o, "reasons", cup_json_strings(p->reasons));
+  json_object_set_new(o, "warnings", cup_json_strings(p->warnings));
   return o;
 }
 

@@ -364,54 +364,36 @@ CupPyProbe *cup_pyprobe_parse(const char *python, const char *output, GError **e
 
 /* ---- output ----------------------------------------------------------------------------- */
 
-static json_t *string_or_null(const char *s)
-{
-  return s ? json_string(s) : json_null();
-}
-
-static json_t *tristate_json(CupTristate t)
-{
-  return t == CUP_UNKNOWN ? json_null() : json_boolean(t == CUP_YES);
-}
-
-static json_t *list_json(const GPtrArray *list)
-{
-  json_t *array = json_array();
-  for (guint i = 0; list && i < list->len; i++)
-    json_array_append_new(array, json_string(g_ptr_array_index(list, i)));
-  return array;
-}
-
 static json_t *framework_json(const CupPyFramework *f)
 {
   json_t *o = json_object();
   json_object_set_new(o, "found", json_boolean(f->found));
-  json_object_set_new(o, "version", string_or_null(f->version));
-  json_object_set_new(o, "file", string_or_null(f->file));
-  json_object_set_new(o, "import_error", string_or_null(f->import_error));
-  json_object_set_new(o, "error", string_or_null(f->error));
-  json_object_set_new(o, "cuda", string_or_null(f->cuda));
-  json_object_set_new(o, "cudnn", string_or_null(f->cudnn));
-  json_object_set_new(o, "cudnn_compiled", string_or_null(f->cudnn_compiled));
-  json_object_set_new(o, "built_with_cuda", tristate_json(f->built_with_cuda));
-  json_object_set_new(o, "cuda_available", tristate_json(f->cuda_available));
+  json_object_set_new(o, "version", cup_json_string_or_null(f->version));
+  json_object_set_new(o, "file", cup_json_string_or_null(f->file));
+  json_object_set_new(o, "import_error", cup_json_string_or_null(f->import_error));
+  json_object_set_new(o, "error", cup_json_string_or_null(f->error));
+  json_object_set_new(o, "cuda", cup_json_string_or_null(f->cuda));
+  json_object_set_new(o, "cudnn", cup_json_string_or_null(f->cudnn));
+  json_object_set_new(o, "cudnn_compiled", cup_json_string_or_null(f->cudnn_compiled));
+  json_object_set_new(o, "built_with_cuda", cup_json_tristate(f->built_with_cuda));
+  json_object_set_new(o, "cuda_available", cup_json_tristate(f->cuda_available));
   json_object_set_new(o, "device_count",
                       f->device_count >= 0 ? json_integer(f->device_count) : json_null());
-  json_object_set_new(o, "devices", list_json(f->devices));
-  json_object_set_new(o, "arch_list", list_json(f->arch_list));
-  json_object_set_new(o, "lib_dir", string_or_null(f->lib_dir));
-  json_object_set_new(o, "cudnn_libs", list_json(f->cudnn_libs));
-  json_object_set_new(o, "cudnn_wheel", string_or_null(f->cudnn_wheel));
-  json_object_set_new(o, "cudnn_wheel_version", string_or_null(f->cudnn_wheel_version));
+  json_object_set_new(o, "devices", cup_json_strings(f->devices));
+  json_object_set_new(o, "arch_list", cup_json_strings(f->arch_list));
+  json_object_set_new(o, "lib_dir", cup_json_string_or_null(f->lib_dir));
+  json_object_set_new(o, "cudnn_libs", cup_json_strings(f->cudnn_libs));
+  json_object_set_new(o, "cudnn_wheel", cup_json_string_or_null(f->cudnn_wheel));
+  json_object_set_new(o, "cudnn_wheel_version", cup_json_string_or_null(f->cudnn_wheel_version));
   return o;
 }
 
 json_t *cup_pyprobe_to_json(const CupPyProbe *p)
 {
   json_t *o = json_object();
-  json_object_set_new(o, "python", string_or_null(p->python));
-  json_object_set_new(o, "executable", string_or_null(p->executable));
-  json_object_set_new(o, "version", string_or_null(p->version));
+  json_object_set_new(o, "python", cup_json_string_or_null(p->python));
+  json_object_set_new(o, "executable", cup_json_string_or_null(p->executable));
+  json_object_set_new(o, "version", cup_json_string_or_null(p->version));
   json_object_set_new(o, "torch", framework_json(&p->torch));
   json_object_set_new(o, "tensorflow", framework_json(&p->tensorflow));
   return o;

@@ -225,17 +225,17 @@ char *cup_bus_id_normalize(const char *bus_id)
 
 /* ---- JSON ------------------------------------------------------------------------------ */
 
-static json_t *json_str_or_null(const char *s)
+json_t *cup_json_string_or_null(const char *s)
 {
   return s ? json_string(s) : json_null();
 }
 
-static json_t *json_tristate(CupTristate t)
+json_t *cup_json_tristate(CupTristate t)
 {
   return t == CUP_UNKNOWN ? json_null() : json_boolean(t == CUP_YES);
 }
 
-static json_t *json_strv(GPtrArray *strings)
+json_t *cup_json_strings(const GPtrArray *strings)
 {
   json_t *arr = json_array();
   for (guint i = 0; strings && i < strings->len; i++)
@@ -249,11 +249,11 @@ json_t *cup_gpu_to_json(const CupGpu *gpu)
   json_object_set_new(o, "index", gpu->index >= 0 ? json_integer(gpu->index) : json_null());
   for (gsize i = 0; i < G_N_ELEMENTS(gpu_fields); i++) {
     const char *fact = gpu_fields[i].fact;
-    json_object_set_new(o, fact, json_str_or_null(*gpu_field(gpu, fact)));
+    json_object_set_new(o, fact, cup_json_string_or_null(*gpu_field(gpu, fact)));
   }
   json_object_set_new(o, "memory_mib",
                       gpu->memory_mib >= 0 ? json_integer(gpu->memory_mib) : json_null());
-  json_object_set_new(o, "sources", json_strv(gpu->sources));
+  json_object_set_new(o, "sources", cup_json_strings(gpu->sources));
   json_t *facts = json_object();
   GHashTableIter iter;
   gpointer key, value;
@@ -267,17 +267,17 @@ json_t *cup_gpu_to_json(const CupGpu *gpu)
 static json_t *toolkit_to_json(CupToolkit *tk)
 {
   json_t *o = json_object();
-  json_object_set_new(o, "version", json_str_or_null(tk->version));
-  json_object_set_new(o, "root", json_str_or_null(tk->root));
-  json_object_set_new(o, "version_source", json_str_or_null(tk->version_source));
-  json_object_set_new(o, "nvcc_version", json_str_or_null(tk->nvcc_version));
-  json_object_set_new(o, "found_via", json_strv(tk->found_via));
+  json_object_set_new(o, "version", cup_json_string_or_null(tk->version));
+  json_object_set_new(o, "root", cup_json_string_or_null(tk->root));
+  json_object_set_new(o, "version_source", cup_json_string_or_null(tk->version_source));
+  json_object_set_new(o, "nvcc_version", cup_json_string_or_null(tk->nvcc_version));
+  json_object_set_new(o, "found_via", cup_json_strings(tk->found_via));
   json_t *cudnn = json_null();
   if (tk->cudnn) {
     cudnn = json_object();
-    json_object_set_new(cudnn, "version", json_str_or_null(tk->cudnn->version));
-    json_object_set_new(cudnn, "path", json_str_or_null(tk->cudnn->path));
-    json_object_set_new(cudnn, "source", json_str_or_null(tk->cudnn->source));
+    json_object_set_new(cudnn, "version", cup_json_string_or_null(tk->cudnn->version));
+    json_object_set_new(cudnn, "path", cup_json_string_or_null(tk->cudnn->path));
+    json_object_set_new(cudnn, "source", cup_json_string_or_null(tk->cudnn->source));
   }
   json_object_set_new(o, "cudnn", cudnn);
   return o;
@@ -286,12 +286,12 @@ static json_t *toolkit_to_json(CupToolkit *tk)
 static json_t *os_to_json(const CupOsInfo *os)
 {
   json_t *o = json_object();
-  json_object_set_new(o, "family", json_str_or_null(os->family));
-  json_object_set_new(o, "distribution", json_str_or_null(os->distribution));
-  json_object_set_new(o, "version", json_str_or_null(os->version));
-  json_object_set_new(o, "pretty_name", json_str_or_null(os->pretty_name));
-  json_object_set_new(o, "arch", json_str_or_null(os->arch));
-  json_object_set_new(o, "wsl", json_tristate(os->wsl));
+  json_object_set_new(o, "family", cup_json_string_or_null(os->family));
+  json_object_set_new(o, "distribution", cup_json_string_or_null(os->distribution));
+  json_object_set_new(o, "version", cup_json_string_or_null(os->version));
+  json_object_set_new(o, "pretty_name", cup_json_string_or_null(os->pretty_name));
+  json_object_set_new(o, "arch", cup_json_string_or_null(os->arch));
+  json_object_set_new(o, "wsl", cup_json_tristate(os->wsl));
   return o;
 }
 
@@ -304,9 +304,9 @@ json_t *cup_system_to_json(const CupSystem *sys)
   json_object_set_new(root, "gpus", gpus);
 
   json_t *driver = json_object();
-  json_object_set_new(driver, "version", json_str_or_null(sys->driver.version));
-  json_object_set_new(driver, "cuda_version", json_str_or_null(sys->driver.cuda_version));
-  json_object_set_new(driver, "source", json_str_or_null(sys->driver.source));
+  json_object_set_new(driver, "version", cup_json_string_or_null(sys->driver.version));
+  json_object_set_new(driver, "cuda_version", cup_json_string_or_null(sys->driver.cuda_version));
+  json_object_set_new(driver, "source", cup_json_string_or_null(sys->driver.source));
   json_object_set_new(root, "driver", driver);
 
   json_t *toolkits = json_array();
@@ -315,19 +315,19 @@ json_t *cup_system_to_json(const CupSystem *sys)
   json_object_set_new(root, "toolkits", toolkits);
 
   json_object_set_new(root, "os", os_to_json(&sys->os));
-  json_object_set_new(root, "secure_boot", json_tristate(sys->secure_boot));
-  json_object_set_new(root, "nouveau_loaded", json_tristate(sys->nouveau_loaded));
-  json_object_set_new(root, "nvidia_module_loaded", json_tristate(sys->nvidia_module_loaded));
+  json_object_set_new(root, "secure_boot", cup_json_tristate(sys->secure_boot));
+  json_object_set_new(root, "nouveau_loaded", cup_json_tristate(sys->nouveau_loaded));
+  json_object_set_new(root, "nvidia_module_loaded", cup_json_tristate(sys->nvidia_module_loaded));
 
   json_t *pythons = json_array();
   for (guint i = 0; i < sys->pythons->len; i++) {
     CupPython *py = g_ptr_array_index(sys->pythons, i);
     json_t *p = json_object();
-    json_object_set_new(p, "path", json_str_or_null(py->path));
-    json_object_set_new(p, "version", json_str_or_null(py->version));
+    json_object_set_new(p, "path", cup_json_string_or_null(py->path));
+    json_object_set_new(p, "version", cup_json_string_or_null(py->version));
     json_array_append_new(pythons, p);
   }
   json_object_set_new(root, "pythons", pythons);
-  json_object_set_new(root, "warnings", json_strv(sys->warnings));
+  json_object_set_new(root, "warnings", cup_json_strings(sys->warnings));
   return root;
 }

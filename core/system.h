@@ -139,4 +139,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CupPython, cup_python_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CupSystem, cup_system_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_t, json_decref)
 
+/* JSON building blocks shared by every module that prints JSON (new references): */
+/** cup_json_string_or_null: @s as a JSON string, or null when @s is NULL. */
+json_t *cup_json_string_or_null(const char *s);
+/** cup_json_tristate: true, false, or null for CUP_UNKNOWN. */
+json_t *cup_json_tristate(CupTristate t);
+/** cup_json_strings: the char* of @strings as a JSON array; NULL gives an empty array. */
+json_t *cup_json_strings(const GPtrArray *strings);
+
 G_END_DECLS

@@ -448,19 +448,15 @@ CupVerifyResult *cup_verify_run(const CupVerifyOptions *o, GError **error)
 
 /* ---- JSON ---- */
 
-static json_t *str_or_null(const char *s)
-{
-  return s ? json_string(s) : json_null();
-}
-
 static json_t *checks_json(const CupVerifyResult *r)
 {
   json_t *checks = json_array();
   for (guint i = 0; i < r->checks->len; i++) {
     const CupVerifyCheck *c = g_ptr_array_index(r->checks, i);
-    json_array_append_new(checks, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", c->id, "status",
-                                            cup_verify_status_id(c->status), "title", c->title,
-                                            "evidence", c->evidence, "fix", str_or_null(c->fix)));
+    json_array_append_new(checks,
+                          json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", c->id, "status",
+                                    cup_verify_status_id(c->status), "title", c->title, "evidence",
+                                    c->evidence, "fix", cup_json_string_or_null(c->fix)));
   }
   return checks;
 }
@@ -471,14 +467,15 @@ json_t *cup_verify_to_json(const CupVerifyResult *r, const CupSystem *sys)
   const CupGpu *gpu = sys && sys->gpus && sys->gpus->len ? g_ptr_array_index(sys->gpus, 0) : NULL;
   json_t *driver = sys && sys->driver.version
                        ? json_pack("{s:s, s:o}", "version", sys->driver.version, "cuda_version",
-                                   str_or_null(sys->driver.cuda_version))
+                                   cup_json_string_or_null(sys->driver.cuda_version))
                        : json_null();
-  json_t *gpu_json = gpu ? json_pack("{s:o, s:o}", "name", str_or_null(gpu->name),
-                                     "compute_capability", str_or_null(gpu->compute_capability))
-                         : json_null();
+  json_t *gpu_json =
+      gpu ? json_pack("{s:o, s:o}", "name", cup_json_string_or_null(gpu->name),
+                      "compute_capability", cup_json_string_or_null(gpu->compute_capability))
+          : json_null();
   return json_pack("{s:s, s:b, s:{s:s, s:s, s:o}, s:o, s:o, s:{s:i, s:i, s:i}, s:o}", "verdict",
                    r->verdict, "ok", r->ok, "toolkit", "root", r->toolkit_root, "cuda", r->cuda,
-                   "cudnn", str_or_null(r->cudnn), "driver", driver, "gpu", gpu_json, "counts",
-                   "pass", (int)r->n_pass, "fail", (int)r->n_fail, "skip", (int)r->n_skip, "checks",
-                   checks_json(r));
+                   "cudnn", cup_json_string_or_null(r->cudnn), "driver", driver, "gpu", gpu_json,
+                   "counts", "pass", (int)r->n_pass, "fail", (int)r->n_fail, "skip", (int)r->n_skip,
+                   "checks", checks_json(r));
 }
