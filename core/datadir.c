@@ -3,18 +3,23 @@
 
 #include "cudaup-config.h"
 
-static char *exe_relative_manifests(void)
+char *cup_exe_prefix(void)
 {
 #ifdef G_OS_WIN32
-  g_autofree char *prefix = g_win32_get_package_installation_directory_of_module(NULL);
-  return prefix ? g_build_filename(prefix, "share", "cudaup", "manifests", NULL) : NULL;
+  return g_win32_get_package_installation_directory_of_module(NULL);
 #else
   g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
   if (exe == NULL)
     return NULL;
   g_autofree char *bindir = g_path_get_dirname(exe);
-  return g_build_filename(bindir, "..", "share", "cudaup", "manifests", NULL);
+  return g_build_filename(bindir, "..", NULL);
 #endif
+}
+
+static char *exe_relative_manifests(void)
+{
+  g_autofree char *prefix = cup_exe_prefix();
+  return prefix ? g_build_filename(prefix, "share", "cudaup", "manifests", NULL) : NULL;
 }
 
 char *cup_manifests_dir(const char *override)

@@ -6,6 +6,13 @@
 G_BEGIN_DECLS
 
 /**
+ * cup_exe_prefix: the prefix the running executable is installed in (PREFIX for
+ * PREFIX/bin/cudaup; on Windows the folder above bin\), where its share/ is looked for. Newly
+ * allocated, not canonical ("…/bin/.."); NULL when it cannot be told.
+ */
+char *cup_exe_prefix(void);
+
+/**
  * cup_manifests_dir: the manifests/ directory to read: @override (--catalog DIR) when given;
  * else PREFIX/share/cudaup/manifests next to the running executable (an installed cudaup);
  * else the source tree's manifests/ (running from a build directory); else the configured

@@ -3,21 +3,8 @@
 
 #include <locale.h>
 
+#include "core/datadir.h"
 #include "cudaup-config.h"
-
-static char *exe_relative_localedir(void)
-{
-#ifdef G_OS_WIN32
-  g_autofree char *prefix = g_win32_get_package_installation_directory_of_module(NULL);
-  return prefix ? g_build_filename(prefix, "share", "locale", NULL) : NULL;
-#else
-  g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
-  if (exe == NULL)
-    return NULL;
-  g_autofree char *bindir = g_path_get_dirname(exe);
-  return g_build_filename(bindir, "..", "share", "locale", NULL);
-#endif
-}
 
 /* An installed cudaup is recognised by its own catalog, not by the directory alone: every
  * prefix has a share/locale. */
@@ -32,7 +19,8 @@ char *cup_i18n_localedir(void)
   const char *env = g_getenv("CUDAUP_LOCALEDIR");
   if (env && *env)
     return g_strdup(env);
-  g_autofree char *installed = exe_relative_localedir();
+  g_autofree char *prefix = cup_exe_prefix();
+  g_autofree char *installed = prefix ? g_build_filename(prefix, "share", "locale", NULL) : NULL;
   if (installed && has_catalog(installed))
     return g_canonicalize_filename(installed, NULL);
   if (has_catalog(CUDAUP_BUILD_LOCALEDIR))
