@@ -88,10 +88,15 @@ static TxnStep *file_step(CupTxn *txn, const char *path, GError **error)
   return txn_step_new(TXN_OP_EDIT, path, saved, NULL, 0);
 }
 
+/* Whether @txn may still journal a change: begun, neither ended nor failed. */
+static gboolean journal_open(const CupTxn *txn)
+{
+  return !txn->finished && !txn->committed && !txn->failed;
+}
+
 gboolean cup_txn_journal_outside(CupTxn *txn, CupTxnOutside kind, const char *path, GError **error)
 {
-  if (txn->finished || txn->committed || txn->failed ||
-      (kind != CUP_TXN_OUTSIDE_LDCONFIG && !txn_outside_path_ok(path))) {
+  if (!journal_open(txn) || (kind != CUP_TXN_OUTSIDE_LDCONFIG && !txn_outside_path_ok(path))) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
                 "cannot journal a change of %s in the transaction on %s (ended, or not an "
                 "absolute canonical path)",
@@ -116,7 +121,7 @@ gboolean cup_txn_journal_outside(CupTxn *txn, CupTxnOutside kind, const char *pa
 gboolean cup_txn_journal_registry(CupTxn *txn, const char *snapshot, GError **error)
 {
   g_autoptr(json_t) object = json_loads(snapshot, 0, NULL);
-  if (txn->finished || txn->committed || txn->failed || !json_is_object(object)) {
+  if (!journal_open(txn) || !json_is_object(object)) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
                 "cannot journal a registry snapshot in the transaction on %s (ended, or not a "
                 "snapshot)",

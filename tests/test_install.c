@@ -308,6 +308,16 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(InstallState, install_state_clear)
 
 static const char *const WITH_ENV[] = {"--env-scope", "user", NULL};
 
+/* home_state with the scene directory written SCENE: two scenes compare equal when the same
+ * files say the same, only their directories differ. */
+static char *home_state_in(const Scene *s, const char *home)
+{
+  g_autofree char *state = home_state(home);
+  g_autoptr(GString) text = g_string_new(state);
+  g_string_replace(text, s->dir, "SCENE", 0);
+  return g_string_free(g_steal_pointer(&text), FALSE);
+}
+
 /* The tree and HOME after an install with the environment into a fresh scene like @s's. */
 static void installed_state(InstallState *st)
 {
@@ -319,19 +329,7 @@ static void installed_state(InstallState *st)
   g_auto(CupTestRun) r = run_argv_home(argv, NULL, home);
   g_assert_cmpint(r.status, ==, 0);
   st->tree = cup_test_txn_snapshot(ref->root);
-  g_autofree char *state = home_state(home);
-  /* the same files in another scene: only the directories differ */
-  g_autoptr(GString) text = g_string_new(state);
-  g_string_replace(text, ref->dir, "SCENE", 0);
-  st->home = g_string_free(g_steal_pointer(&text), FALSE);
-}
-
-static char *home_state_in(const Scene *s, const char *home)
-{
-  g_autofree char *state = home_state(home);
-  g_autoptr(GString) text = g_string_new(state);
-  g_string_replace(text, s->dir, "SCENE", 0);
-  return g_string_free(g_steal_pointer(&text), FALSE);
+  st->home = home_state_in(ref, home);
 }
 
 /* kill -9 at every crash point of an install (with the environment at user scope) into a
