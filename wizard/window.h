@@ -1,0 +1,33 @@
+/* window.h - the wizard's one window: a header bar with Back / Next / Cancel over a GtkStack of
+ * the pages "welcome", "computer", "choose", "plan", "install" and "done" (wizard/ui/window.ui).
+ * The window gathers choices and renders what core reports; it computes nothing itself. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+/* Where the wizard looks at the machine and the catalog (the command line's --root, ...). */
+typedef struct {
+  char *root;    /* every system path is taken under it; NULL: "/" */
+  char *catalog; /* manifests/ directory; NULL: cup_manifests_dir(NULL) */
+  char *pci_ids; /* pci.ids to name GPUs with; NULL: the usual places under the root */
+} CupWizardConfig;
+
+/** cup_wizard_config_clear: free every string of @c and zero it. */
+void cup_wizard_config_clear(CupWizardConfig *c);
+
+#define CUP_TYPE_WIZARD_WINDOW (cup_wizard_window_get_type())
+G_DECLARE_FINAL_TYPE(CupWizardWindow, cup_wizard_window, CUP, WIZARD_WINDOW, GtkApplicationWindow)
+
+/**
+ * cup_wizard_window_new: a new window for @app (may be NULL in tests) that detects the machine
+ * of @config (copied) and loads its catalog at once (synchronously), showing the Welcome page.
+ * A catalog that does not load is shown on the computer page, and Next stops there.
+ */
+CupWizardWindow *cup_wizard_window_new(GtkApplication *app, const CupWizardConfig *config);
+
+/** cup_wizard_window_page: the name of the visible page ("welcome", ...). Not copied. */
+const char *cup_wizard_window_page(CupWizardWindow *win);
+
+G_END_DECLS
