@@ -391,8 +391,8 @@ static char *make_job_dir(const Options *o, GError **error)
 static void remove_tree(const char *dir)
 {
   const char *argv[] = {"rm", "-rf", "--one-file-system", "--", dir, NULL};
-  g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
-               NULL, NULL, NULL, NULL, NULL, NULL);
+  g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+               NULL, NULL, NULL, NULL, NULL);
 }
 
 /* ---- the plan, the environment and the engine ------------------------------------------- */
