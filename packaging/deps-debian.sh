@@ -1,6 +1,8 @@
 #!/bin/sh
 # Installs everything cudaup needs to build and to run its tests on Debian 12 / Ubuntu 22.04+.
 # Used by the README's first command and by .ci/run, so the two never drift apart.
+# desktop-file-utils and appstream validate packaging/ (tests/test_packaging.c); xvfb, xauth,
+# dbus-x11 and fonts-noto-cjk let the wizard's tests draw (Korean too) without a display.
 # `deps-debian.sh --list` only prints the package names (one line), for scripts that run
 # apt-get themselves.
 set -eu
@@ -10,6 +12,8 @@ packages="build-essential cmake ninja-build pkg-config ca-certificates
   openssl nginx-light curl
   pci.ids
   libgtk-4-dev
+  desktop-file-utils appstream
+  xvfb xauth dbus-x11 fonts-noto-cjk
   zsh fish gettext
   clang-format hyperfine pciutils"
 if [ "${1:-}" = "--list" ]; then
