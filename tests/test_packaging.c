@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#define DESKTOP CUP_TEST_PACKAGING "/cudaup-wizard.desktop"
+#define DESKTOP CUP_TEST_PACKAGING "/io.github.cudaup.Wizard.desktop"
 #define METAINFO CUP_TEST_PACKAGING "/io.github.cudaup.Wizard.metainfo.xml"
 
 /* Runs @program with @args, or returns FALSE (skipping the test) when it is not installed. */
@@ -66,7 +66,7 @@ static void test_metainfo(void)
   g_assert_true(g_file_get_contents(METAINFO, &xml, NULL, NULL));
   g_assert_nonnull(strstr(xml, "<id>io.github.cudaup.Wizard</id>"));
   g_assert_nonnull(
-      strstr(xml, "<launchable type=\"desktop-id\">cudaup-wizard.desktop</launchable>"));
+      strstr(xml, "<launchable type=\"desktop-id\">io.github.cudaup.Wizard.desktop</launchable>"));
   g_assert_nonnull(strstr(xml, "<name xml:lang=\"ko\">"));
   g_assert_nonnull(strstr(xml, "<summary xml:lang=\"ko\">"));
 }

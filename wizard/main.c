@@ -28,7 +28,7 @@ int main(int argc, char **argv)
       {NULL, 0, 0, 0, NULL, NULL, NULL},
   };
   g_autoptr(GtkApplication) app =
-      gtk_application_new("org.cudaup.Wizard", G_APPLICATION_NON_UNIQUE);
+      gtk_application_new("io.github.cudaup.Wizard", G_APPLICATION_NON_UNIQUE);
   g_application_add_main_option_entries(G_APPLICATION(app), entries);
   g_application_set_option_context_parameter_string(G_APPLICATION(app), NULL);
   g_signal_connect(app, "activate", G_CALLBACK(on_activate), NULL);

@@ -175,7 +175,7 @@ static void cup_wizard_window_class_init(CupWizardWindowClass *klass)
   G_OBJECT_CLASS(klass)->finalize = cup_wizard_window_finalize;
   GtkWidgetClass *w = GTK_WIDGET_CLASS(klass);
   cup_wizard_register_resource();
-  gtk_widget_class_set_template_from_resource(w, "/org/cudaup/Wizard/ui/window.ui");
+  gtk_widget_class_set_template_from_resource(w, "/io.github.cudaup.Wizard/ui/window.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child(w, CupWizardWindow, name)
   CHILD(back_button), CHILD(next_button), CHILD(cancel_button), CHILD(stack);
   CHILD(language_dropdown), CHILD(computer_box), CHILD(plan_box);
