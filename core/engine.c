@@ -18,6 +18,16 @@
  * least their size. A disk that fills anyway is rolled back. */
 #define UNPACK_LOWER_BOUND_TENTHS 13
 
+guint64 cup_engine_unpack_lower_bound(const CupPlan *plan)
+{
+  guint64 unpack = 0;
+  for (guint i = 0; i < plan->archives->len; i++) {
+    const CupPlanArchive *a = g_ptr_array_index(plan->archives, i);
+    unpack += a->size / 10 * UNPACK_LOWER_BOUND_TENTHS;
+  }
+  return unpack;
+}
+
 gint64 cup_engine_ms_since(gint64 start_us)
 {
   return (g_get_monotonic_time() - start_us) / 1000;
@@ -80,15 +90,14 @@ gboolean cup_engine_in_cache(const Run *run, const CupPlanArchive *a)
  * "need 2.1 GB on /usr/local, 0.8 GB free". */
 static gboolean check_space(const Run *run, GError **error)
 {
-  guint64 download = 0, unpack = 0;
+  guint64 download = 0;
   for (guint i = 0; i < run->plan->archives->len; i++) {
     const CupPlanArchive *a = g_ptr_array_index(run->plan->archives, i);
     if (!cup_engine_in_cache(run, a))
       download += a->size;
-    unpack += a->size / 10 * UNPACK_LOWER_BOUND_TENTHS;
   }
   return cup_txn_check_space(cup_cache_dir(run->o->cache), download, error) &&
-         cup_txn_check_space(run->r->root, unpack, error);
+         cup_txn_check_space(run->r->root, cup_engine_unpack_lower_bound(run->plan), error);
 }
 
 static guint lock_wait(const CupEngineOptions *o)

@@ -111,6 +111,14 @@ typedef struct {
 CupEngineResult *cup_engine_install(const CupEngineOptions *o, CupEngineResult **partial,
                                     GError **error);
 
+/**
+ * cup_engine_unpack_lower_bound: the bytes @plan's archives unpack to at least (1.3x their
+ * compressed size; the exact size is known only after decompressing), which the install checks
+ * is free on the toolkit root's file system before it downloads. For the plan's "disk space"
+ * line, so the wizard shows the number the engine will check.
+ */
+guint64 cup_engine_unpack_lower_bound(const CupPlan *plan);
+
 /** cup_engine_package_names: "cuda-13.0 and cudnn-9.19" for messages. Newly allocated. */
 char *cup_engine_package_names(const CupEngineResult *r);
 

@@ -1,17 +1,55 @@
-/* main.c - cudaup-wizard: the GTK 4 front end of cudaup (DESIGN.md section 3). */
+/* main.c - cudaup-wizard: the GTK 4 front end of cudaup (DESIGN.md section 3). With --silent
+ * it opens no display: it runs `cudaup install --silent [--answers FILE]`, the same unattended
+ * install, and exits with its exit code. */
 #include "wizard/window.h"
+#include "wizard/wzanswers.h"
 
+#include "core/error.h"
 #include "core/i18n.h"
 
 #include <locale.h>
+#include <stdio.h>
 
 static CupWizardConfig config;
+static gboolean silent;
+static char *answers;
 
 static void on_activate(GApplication *app, gpointer data)
 {
   (void)data;
   CupWizardWindow *win = cup_wizard_window_new(GTK_APPLICATION(app), &config);
   gtk_window_present(GTK_WINDOW(win));
+}
+
+/* Runs before GTK opens the display (startup), so --silent works with no display at all. */
+static int run_silent(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cli = wz_silent_cli_path(&error);
+  if (cli == NULL) {
+    fprintf(stderr, "cudaup-wizard: %s\n", error->message);
+    return cup_error_exit_code(error);
+  }
+  g_autofree char *root = config.root ? g_strconcat("--root=", config.root, NULL) : NULL;
+  g_autofree char *catalog =
+      config.catalog ? g_strconcat("--catalog=", config.catalog, NULL) : NULL;
+  const char *globals[] = {root ? root : catalog, root ? catalog : NULL, NULL};
+  g_auto(GStrv) argv = wz_silent_argv(cli, globals, answers);
+  return wz_silent_run((const char *const *)argv);
+}
+
+static int on_local_options(GApplication *app, GVariantDict *options, gpointer data)
+{
+  (void)app, (void)options, (void)data;
+  if (silent)
+    return run_silent();
+  if (answers) {
+    fprintf(stderr, "cudaup-wizard: %s\n",
+            _("--answers is read by --silent only; add --silent, or leave --answers out to "
+              "choose in the window"));
+    return cup_error_exit_code_for(CUP_ERROR_USAGE);
+  }
+  return -1; /* go on: open the window */
 }
 
 int main(int argc, char **argv)
@@ -25,14 +63,20 @@ int main(int argc, char **argv)
        N_("Read the compatibility data from this manifests/ directory"), "DIR"},
       {"pci-ids", 0, 0, G_OPTION_ARG_FILENAME, &config.pci_ids,
        N_("Name GPUs from this pci.ids file"), "FILE"},
+      {"silent", 0, 0, G_OPTION_ARG_NONE, &silent,
+       N_("Open no window: run the unattended install (cudaup install --silent)"), NULL},
+      {"answers", 0, 0, G_OPTION_ARG_FILENAME, &answers,
+       N_("With --silent: take the choices from this answers file (\"Save answers…\")"), "FILE"},
       {NULL, 0, 0, 0, NULL, NULL, NULL},
   };
   g_autoptr(GtkApplication) app =
       gtk_application_new("io.github.cudaup.Wizard", G_APPLICATION_NON_UNIQUE);
   g_application_add_main_option_entries(G_APPLICATION(app), entries);
   g_application_set_option_context_parameter_string(G_APPLICATION(app), NULL);
+  g_signal_connect(app, "handle-local-options", G_CALLBACK(on_local_options), NULL);
   g_signal_connect(app, "activate", G_CALLBACK(on_activate), NULL);
   int status = g_application_run(G_APPLICATION(app), argc, argv);
   cup_wizard_config_clear(&config);
+  g_free(answers);
   return status;
 }

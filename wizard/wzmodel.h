@@ -79,11 +79,13 @@ typedef struct {
   char *title;         /* "Plan for NVIDIA GeForce RTX 3070 Ti Laptop GPU on linux-x86_64" */
   GPtrArray *rows;     /* WzPlanRow* */
   char *download;      /* "Total download: 2.1 GB in 14 files" */
-  char *location;      /* "Installed into /usr/local/cuda-12.4", or NULL when nothing is */
+  char *location;      /* "Installed into /usr/local/cuda-12.4, which needs at least 3.1 GB
+                        * of free disk space ...", or NULL when nothing is installed */
   GPtrArray *admin;    /* char*: each step that needs administrator rights, or one line: none */
   GPtrArray *reasons;  /* char*: the planner's own reasons (plan->reasons), as they are */
   GPtrArray *warnings; /* char*: plan->warnings */
   guint64 download_bytes;
+  guint64 disk_bytes; /* at least this much is unpacked into the root (the engine's rule) */
 } WzPlanView;
 
 /**

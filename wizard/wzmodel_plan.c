@@ -2,6 +2,7 @@
  * its version, download size and one line saying why; what needs administrator rights. */
 #include "wizard/wzmodel.h"
 
+#include "core/engine.h"
 #include "core/i18n.h"
 
 #include <string.h>
@@ -134,8 +135,14 @@ WzPlanView *wz_plan_view_new(const CupPlan *p, gboolean user_scope)
                                         "Total download: %s in %u files", p->archives->len),
                             total, p->archives->len)
           : g_strdup(_("Nothing to download."));
-  if (p->toolkit_root && !p->cuda_existing && p->archives->len)
-    v->location = g_strdup_printf(_("Installed into %s"), p->toolkit_root);
+  if (p->toolkit_root && !p->cuda_existing && p->archives->len) {
+    /* The engine's own free-space rule, so the figure is the one the install checks. */
+    v->disk_bytes = cup_engine_unpack_lower_bound(p);
+    g_autofree char *disk = g_format_size(v->disk_bytes);
+    v->location = g_strdup_printf(_("Installed into %s, which needs at least %s of free disk "
+                                    "space (the downloads are kept in the download cache)."),
+                                  p->toolkit_root, disk);
+  }
   v->admin = g_ptr_array_new_with_free_func(g_free);
   add_admin_lines(v, p, user_scope);
   v->reasons = copy_lines(p->reasons);
