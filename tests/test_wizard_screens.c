@@ -105,7 +105,8 @@ static void shoot(CupWizardWindow *win, const char *dir, const char *fixture, in
     g_error("%s: page %s renders blank (%s)", path, page, why);
   g_autoptr(GString) report = g_string_new(NULL);
   if (!wz_shot_overflow(w, WIN_W, WIN_H, report))
-    g_error("%s: page %s overflows the %dx%d window:\n%s", path, page, WIN_W, WIN_H, report->str);
+    g_error("%s: page %s does not fit or draw in the %dx%d window:\n%s", path, page, WIN_W, WIN_H,
+            report->str);
   g_test_message("%s: %s", base, why);
 }
 
@@ -171,7 +172,7 @@ static void test_screens(gconstpointer data)
 }
 
 /* The checks can fail: a long unwrapped label on the Welcome page overflows; an empty page is
- * blank, while the Welcome page is not. */
+ * blank, while the Welcome page is not; a character no font draws is reported. */
 static void test_checks_fail(void)
 {
   if (!have_display) {
@@ -207,6 +208,21 @@ static void test_checks_fail(void)
   g_assert_false(wz_shot_overflow(w, WIN_W, WIN_H, report));
   g_test_message("the checker reports:\n%s", report->str);
   g_assert_nonnull(strstr(report->str, "label \"Overflowing and still"));
+
+  gtk_window_destroy(GTK_WINDOW(win));
+  spin();
+
+  /* A character no font has (U+10FFFD, private use) is drawn as a box: reported, alone. */
+  win = open_window(root);
+  w = GTK_WIDGET(win);
+  gtk_label_set_text(GTK_LABEL(child(win, "fit_label")), "\xf4\x8f\xbf\xbd");
+  gtk_stack_set_visible_child_name(GTK_STACK(child(win, "stack")), "choose");
+  wz_shot_settle(w);
+  g_string_truncate(report, 0);
+  g_assert_false(wz_shot_overflow(w, WIN_W, WIN_H, report));
+  g_test_message("the checker reports:\n%s", report->str);
+  g_assert_cmpstr(strchr(report->str, '\n') + 1, ==, "");
+  g_assert_nonnull(strstr(report->str, "1 characters no installed font can draw"));
   gtk_window_destroy(GTK_WINDOW(win));
   spin();
   cup_test_remove_tree(root);

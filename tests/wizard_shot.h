@@ -8,7 +8,8 @@
  *   wz_shot_is_blank(tex, &why)          fewer than WZ_SHOT_MIN_INK pixels differ from the
  *                                        most common colour
  *   wz_shot_overflow(win, w, h, report)  labels outside w x h, cut-off unwrapped labels, a
- *                                        window grown past w x h; appends one line per finding
+ *                                        window grown past w x h, and labels with characters
+ *                                        no installed font draws; one line per finding
  *
  * GTK 4.8 API only (GDK_VERSION_MAX_ALLOWED). */
 #pragma once
@@ -133,6 +134,11 @@ static inline void wz_shot_check_label(GtkWidget *win, GtkLabel *label, int win_
   if (left < -slack || right > (float)win_w + slack)
     g_string_append_printf(report, "%s spans x %.0f..%.0f, outside the %d px wide window\n", name,
                            left, right, win_w);
+  /* Text no installed font can draw (Korean without fonts-noto-cjk) shows as boxes. */
+  int unknown = pango_layout_get_unknown_glyphs_count(gtk_label_get_layout(label));
+  if (unknown > 0)
+    g_string_append_printf(report, "%s has %d characters no installed font can draw\n", name,
+                           unknown);
   if (gtk_label_get_wrap(label) || gtk_label_get_ellipsize(label) != PANGO_ELLIPSIZE_NONE)
     return;
   int natural = 0;
