@@ -2,7 +2,8 @@
 # Installs everything cudaup needs to build and to run its tests on Debian 12 / Ubuntu 22.04+.
 # Used by the README's first command and by .ci/run, so the two never drift apart.
 # desktop-file-utils and appstream validate packaging/ (tests/test_packaging.c); xvfb, xauth,
-# dbus-x11 and fonts-noto-cjk let the wizard's tests draw (Korean too) without a display.
+# dbus (dbus-run-session), dbus-x11 and fonts-noto-cjk let the wizard's tests draw (Korean too)
+# without a display.
 # `deps-debian.sh --list` only prints the package names (one line), for scripts that run
 # apt-get themselves.
 set -eu
@@ -13,7 +14,7 @@ packages="build-essential cmake ninja-build pkg-config ca-certificates
   pci.ids
   libgtk-4-dev
   desktop-file-utils appstream
-  xvfb xauth dbus-x11 fonts-noto-cjk
+  xvfb xauth dbus dbus-x11 fonts-noto-cjk
   zsh fish gettext
   clang-format hyperfine pciutils"
 if [ "${1:-}" = "--list" ]; then

@@ -92,6 +92,18 @@ static void on_framework_toggled(GtkCheckButton *check, CupWizardWindow *win)
     wz_page_choose_fill_versions(win);
 }
 
+static gboolean rebuild(gpointer data)
+{
+  CupWizardWindow *win = data;
+  if (!gtk_widget_get_visible(GTK_WIDGET(win)))
+    return G_SOURCE_REMOVE; /* closed meanwhile */
+  GtkApplication *app = gtk_window_get_application(GTK_WINDOW(win));
+  CupWizardWindow *fresh = cup_wizard_window_new(app, &win->config);
+  gtk_window_present(GTK_WINDOW(fresh));
+  gtk_window_destroy(GTK_WINDOW(win));
+  return G_SOURCE_REMOVE;
+}
+
 /* A language other than the one shown: select its messages and rebuild the window, since
  * GtkBuilder translates a template when it is instantiated. Korean needs a UTF-8 locale even
  * where the system's is "C". */
@@ -105,10 +117,9 @@ static void on_language(GObject *dropdown, GParamSpec *pspec, CupWizardWindow *w
     setlocale(LC_ALL, "C.UTF-8");
   else
     setlocale(LC_ALL, "");
-  GtkApplication *app = gtk_window_get_application(GTK_WINDOW(win));
-  CupWizardWindow *fresh = cup_wizard_window_new(app, &win->config);
-  gtk_window_present(GTK_WINDOW(fresh));
-  gtk_window_destroy(GTK_WINDOW(win));
+  /* From an idle: the dropdown is still inside its selection's signal, and destroying the
+   * window under it makes GTK touch a disposed object. */
+  g_idle_add_full(G_PRIORITY_DEFAULT_IDLE, rebuild, g_object_ref(win), g_object_unref);
 }
 
 static gboolean system_is_korean(void)
