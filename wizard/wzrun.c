@@ -40,9 +40,12 @@ WzStage wz_stage_of(const char *engine_stage)
   static const struct {
     const char *name;
     WzStage stage;
-  } table[] = {{"download", WZ_STAGE_DOWNLOAD}, {"verify", WZ_STAGE_VERIFY},
-               {"extract", WZ_STAGE_EXTRACT},   {"commit", WZ_STAGE_EXTRACT},
-               {"environment", WZ_STAGE_ENVIRONMENT}, {"check", WZ_STAGE_CHECKS},
+  } table[] = {{"download", WZ_STAGE_DOWNLOAD},
+               {"verify", WZ_STAGE_VERIFY},
+               {"extract", WZ_STAGE_EXTRACT},
+               {"commit", WZ_STAGE_EXTRACT},
+               {"environment", WZ_STAGE_ENVIRONMENT},
+               {"check", WZ_STAGE_CHECKS},
                {"checks", WZ_STAGE_CHECKS}};
   for (gsize i = 0; i < G_N_ELEMENTS(table); i++)
     if (g_strcmp0(engine_stage, table[i].name) == 0)
@@ -191,9 +194,14 @@ void wz_run_on_progress(const CupProgress *p, gpointer data)
     e.final = FALSE;
   wz_run_emit(run, &e);
   if (e.stage == WZ_STAGE_DOWNLOAD) {
-    WzRunEvent v = {.stage = WZ_STAGE_VERIFY, .engine_stage = "verify", .done = e.n_verified,
-                    .total = e.n_items, .eta_ms = -1, .n_items = e.n_items,
-                    .n_verified = e.n_verified, .final = p->final};
+    WzRunEvent v = {.stage = WZ_STAGE_VERIFY,
+                    .engine_stage = "verify",
+                    .done = e.n_verified,
+                    .total = e.n_items,
+                    .eta_ms = -1,
+                    .n_items = e.n_items,
+                    .n_verified = e.n_verified,
+                    .final = p->final};
     wz_run_emit(run, &v);
   }
   if (p->final)
@@ -227,9 +235,8 @@ static gboolean set_environment(CupTxn *txn, const char *root, gpointer data, GE
   CupEnvScope scope = run->o.user_scope ? CUP_ENV_SCOPE_USER : CUP_ENV_SCOPE_SYSTEM;
   g_autoptr(GError) local = NULL;
   g_autoptr(CupEnvSpec) spec = cup_envset_spec_new("linux", root, mm, scope, &local);
-  CupProfileOptions po = {.home = g_get_home_dir(),
-                          .config_home = g_get_user_config_dir(),
-                          .shell = g_getenv("SHELL")};
+  CupProfileOptions po = {
+      .home = g_get_home_dir(), .config_home = g_get_user_config_dir(), .shell = g_getenv("SHELL")};
   if (txn != NULL)
     po.journal = journal, po.journal_data = txn;
   g_autoptr(CupProfileReport) report = NULL;
@@ -284,8 +291,8 @@ static void run_verify(WzRun *run, WzRunOutcome *out)
   g_autoptr(GError) error = NULL;
   out->verify = cup_verify_run(&vo, &error);
   if (out->verify == NULL) {
-    g_ptr_array_add(out->notes, g_strdup_printf(_("The install could not be verified: %s"),
-                                                error->message));
+    g_ptr_array_add(out->notes,
+                    g_strdup_printf(_("The install could not be verified: %s"), error->message));
     wz_run_log(run, "%s", (char *)g_ptr_array_index(out->notes, out->notes->len - 1));
   } else {
     wz_run_log(run, "%s", out->verify->verdict);
@@ -304,8 +311,8 @@ static void run_thread(GTask *task, gpointer source, gpointer data, GCancellable
   wz_run_log(run, _("Installing into %s"), run->o.plan->toolkit_root);
   g_autoptr(GError) error = NULL;
   gboolean helper = run->o.force_helper || wz_run_needs_helper(run->o.plan, run->o.user_scope);
-  WzRunOutcome *out = helper ? wz_run_privileged(run, cancellable, &error)
-                             : run_engine(run, cancellable, &error);
+  WzRunOutcome *out =
+      helper ? wz_run_privileged(run, cancellable, &error) : run_engine(run, cancellable, &error);
   if (out == NULL) {
     wz_run_log(run, _("Failed: %s"), error->message);
     g_task_return_error(task, g_steal_pointer(&error));
@@ -325,18 +332,18 @@ void wz_run_async(const WzRunOptions *o, GCancellable *cancellable, GAsyncReadyC
   g_mutex_init(&run->lock);
   run->o.mirror = run->mirror = g_strdup(o->mirror);
   run->o.offline_dir = run->offline_dir = g_strdup(o->offline_dir);
-  run->o.cache_dir = run->cache_dir = o->cache_dir ? g_strdup(o->cache_dir)
-                                                   : cup_cache_default_dir();
+  run->o.cache_dir = run->cache_dir =
+      o->cache_dir ? g_strdup(o->cache_dir) : cup_cache_default_dir();
   run->o.cacert = run->cacert = g_strdup(o->cacert);
-  run->o.log_path = run->log_path = o->log_path ? g_strdup(o->log_path)
-                                                : wz_run_default_log_path();
+  run->o.log_path = run->log_path = o->log_path ? g_strdup(o->log_path) : wz_run_default_log_path();
   run->helper_argv = g_strdupv((char **)o->helper_argv);
   run->o.helper_argv = (const char *const *)run->helper_argv;
   run->context = g_main_context_ref_thread_default();
   run->verify = !o->skip_verify && o->system && o->catalog;
   g_autoptr(GTask) task = g_task_new(NULL, cancellable, callback, user_data);
   g_task_set_source_tag(task, wz_run_async);
-  g_task_set_return_on_cancel(task, FALSE); /* the rollback must finish first */
+  g_task_set_return_on_cancel(task, FALSE);  /* the rollback must finish first */
+  g_task_set_check_cancellable(task, FALSE); /* the engine says CUP_ERROR_CANCELLED */
   g_task_set_task_data(task, run, run_unref);
   g_task_run_in_thread(task, run_thread);
 }

@@ -39,12 +39,12 @@ typedef enum {
 /* One progress event as the main context receives it (a copy: valid during the call only). */
 typedef struct {
   WzStage stage;
-  const char *engine_stage; /* the producer's name: "download", "extract", "commit", ... */
-  guint64 done, total;      /* bytes (download) or units of the stage; total 0: unknown */
-  double speed;             /* bytes per second, smoothed; 0: unknown */
-  gint64 eta_ms;            /* -1: unknown */
+  const char *engine_stage;  /* the producer's name: "download", "extract", "commit", ... */
+  guint64 done, total;       /* bytes (download) or units of the stage; total 0: unknown */
+  double speed;              /* bytes per second, smoothed; 0: unknown */
+  gint64 eta_ms;             /* -1: unknown */
   guint n_items, n_verified; /* download: archives, and those verified or taken from the cache */
-  gboolean final;           /* the stage's last event: always delivered */
+  gboolean final;            /* the stage's last event: always delivered */
 } WzRunEvent;
 
 typedef void (*WzRunProgressFunc)(const WzRunEvent *event, gpointer data);
@@ -136,8 +136,8 @@ typedef struct {
   double speed;
   gint64 eta_ms;
   gboolean final;
-  json_t *result;   /* done: the engine's result (a new reference) */
-  GError *error;    /* error: in CUP_ERROR, code from the helper's id */
+  json_t *result; /* done: the engine's result (a new reference) */
+  GError *error;  /* error: in CUP_ERROR, code from the helper's id */
 } WzHelperLine;
 
 /** wz_helper_parse_line: parse @line into @out (cleared with wz_helper_line_clear). A line

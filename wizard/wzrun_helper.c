@@ -19,9 +19,9 @@ char *wz_helper_request(const CupPlan *plan, const char *cache_dir, const char *
   json_t *archives = json_array();
   for (guint i = 0; i < plan->archives->len; i++) {
     const CupPlanArchive *a = g_ptr_array_index(plan->archives, i);
-    json_array_append_new(archives, json_pack("{s:s,s:s,s:s,s:s}", "component", a->component,
-                                              "version", a->version, "path", paths[i], "sha256",
-                                              a->sha256));
+    json_array_append_new(archives,
+                          json_pack("{s:s,s:s,s:s,s:s}", "component", a->component, "version",
+                                    a->version, "path", paths[i], "sha256", a->sha256));
   }
   json_t *j = json_pack("{s:i,s:s,s:s,s:o,s:s,s:b,s:b}", "format", 1, "cache_dir", cache_dir,
                         "root", plan->toolkit_root, "archives", archives, "environment",
@@ -117,8 +117,8 @@ static GStrv download(WzRun *run, GCancellable *cancellable, GError **error)
   g_autofree CupFetchItem *items = g_new0(CupFetchItem, archives->len + 1);
   for (guint i = 0; i < archives->len; i++) {
     const CupPlanArchive *a = g_ptr_array_index(archives, i);
-    items[i] = (CupFetchItem){.name = a->component, .path = a->path, .sha256 = a->sha256,
-                              .size = a->size};
+    items[i] =
+        (CupFetchItem){.name = a->component, .path = a->path, .sha256 = a->sha256, .size = a->size};
   }
   const char *mirrors[2];
   CupFetchOptions fo = wz_run_fetch_options(run, mirrors);
@@ -149,8 +149,13 @@ static void forward(WzRun *run, WzHelperLine *l, json_t **result, GError **failu
 {
   if (l->kind == WZ_HELPER_PROGRESS) {
     WzStage stage = g_strcmp0(l->stage, "download") == 0 ? WZ_STAGE_VERIFY : wz_stage_of(l->stage);
-    WzRunEvent e = {.stage = stage, .engine_stage = l->stage, .done = l->done, .total = l->total,
-                    .speed = l->speed, .eta_ms = l->eta_ms, .final = l->final};
+    WzRunEvent e = {.stage = stage,
+                    .engine_stage = l->stage,
+                    .done = l->done,
+                    .total = l->total,
+                    .speed = l->speed,
+                    .eta_ms = l->eta_ms,
+                    .final = l->final};
     if (g_strcmp0(l->stage, "extract") == 0 || (g_strcmp0(l->stage, "check") == 0 && run->verify))
       e.final = FALSE;
     wz_run_emit(run, &e);
@@ -169,7 +174,8 @@ static json_t *talk(WzRun *run, GSubprocess *p, const char *request, GCancellabl
       !g_output_stream_write_all(in, "\n", 1, NULL, NULL, error))
     return NULL;
   CancelData cd = {.in = in};
-  gulong id = g_cancellable_connect(cancellable, G_CALLBACK(on_cancel), &cd, NULL);
+  gulong id =
+      cancellable ? g_cancellable_connect(cancellable, G_CALLBACK(on_cancel), &cd, NULL) : 0;
   g_autoptr(GDataInputStream) out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(p));
   json_t *result = NULL;
   GError *failure = NULL;
@@ -183,7 +189,8 @@ static json_t *talk(WzRun *run, GSubprocess *p, const char *request, GCancellabl
     wz_helper_line_clear(&l);
     g_free(line);
   }
-  g_cancellable_disconnect(cancellable, id);
+  if (cancellable)
+    g_cancellable_disconnect(cancellable, id);
   g_subprocess_wait(p, NULL, NULL);
   if (failure != NULL || result != NULL) {
     if (failure) {
@@ -209,15 +216,14 @@ WzRunOutcome *wz_run_privileged(WzRun *run, GCancellable *cancellable, GError **
   if (paths == NULL)
     return NULL;
   gboolean env = !run->o.no_environment && !run->o.user_scope;
-  g_autofree char *request = wz_helper_request(run->o.plan, run->cache_dir,
-                                               (const char *const *)paths, env);
+  g_autofree char *request =
+      wz_helper_request(run->o.plan, run->cache_dir, (const char *const *)paths, env);
   g_auto(GStrv) argv = helper_argv(run);
   g_autofree char *command = g_strjoinv(" ", argv);
   wz_run_log(run, _("Starting %s for the steps that need administrator rights"), command);
-  g_autoptr(GSubprocess) p = g_subprocess_newv((const char *const *)argv,
-                                               G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                                   G_SUBPROCESS_FLAGS_STDOUT_PIPE,
-                                               error);
+  g_autoptr(GSubprocess) p =
+      g_subprocess_newv((const char *const *)argv,
+                        G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, error);
   if (p == NULL)
     return NULL;
   json_t *result = talk(run, p, request, cancellable, error);
