@@ -25,6 +25,10 @@ int main(int argc, char **argv)
        N_("Read the compatibility data from this manifests/ directory"), "DIR"},
       {"pci-ids", 0, 0, G_OPTION_ARG_FILENAME, &config.pci_ids,
        N_("Name GPUs from this pci.ids file"), "FILE"},
+      {"cache", 0, 0, G_OPTION_ARG_FILENAME, &config.cache, N_("Keep downloads in this directory"),
+       "DIR"},
+      {"cacert", 0, 0, G_OPTION_ARG_FILENAME, &config.cacert,
+       N_("Trust the mirror's certificate through this CA bundle"), "FILE"},
       {NULL, 0, 0, 0, NULL, NULL, NULL},
   };
   g_autoptr(GtkApplication) app =
