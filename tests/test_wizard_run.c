@@ -214,6 +214,13 @@ static void test_install(void)
   watch_clear(&w);
 }
 
+static void plan_archive_free(CupPlanArchive *a)
+{
+  g_free(a->component), g_free(a->version), g_free(a->url), g_free(a->path), g_free(a->sha256);
+  g_free(a->destination);
+  g_free(a);
+}
+
 /* A plan of one archive of @size bytes at PATH, trickled by a fault server. */
 static CupPlan *slow_plan(const char *root, const char *path, const char *sha256, guint64 size)
 {
@@ -223,7 +230,7 @@ static CupPlan *slow_plan(const char *root, const char *path, const char *sha256
   p->toolkit_root = g_strdup(root);
   p->components = g_ptr_array_new_with_free_func(g_free);
   g_ptr_array_add(p->components, g_strdup("cuda_big"));
-  p->archives = g_ptr_array_new();
+  p->archives = g_ptr_array_new_with_free_func((GDestroyNotify)plan_archive_free);
   p->environment = g_ptr_array_new_with_free_func(g_free);
   p->reasons = g_ptr_array_new_with_free_func(g_free);
   p->warnings = g_ptr_array_new_with_free_func(g_free);
