@@ -81,6 +81,10 @@ int main(int argc, char **argv)
        N_("Open no window: run the unattended install (cudaup install --silent)"), NULL},
       {"answers", 0, 0, G_OPTION_ARG_FILENAME, &answers,
        N_("With --silent: take the choices from this answers file (\"Save answers…\")"), "FILE"},
+      {"cache", 0, 0, G_OPTION_ARG_FILENAME, &config.cache, N_("Keep downloads in this directory"),
+       "DIR"},
+      {"cacert", 0, 0, G_OPTION_ARG_FILENAME, &config.cacert,
+       N_("Trust the mirror's certificate through this CA bundle"), "FILE"},
       {NULL, 0, 0, 0, NULL, NULL, NULL},
   };
   g_autoptr(GtkApplication) app =

@@ -15,7 +15,7 @@ GtkWidget *wz_add_label(GtkBox *box, const char *text, const char *css_class)
   return label;
 }
 
-static void clear_box(GtkBox *box)
+void wz_clear_box(GtkBox *box)
 {
   GtkWidget *child;
   while ((child = gtk_widget_get_first_child(GTK_WIDGET(box))) != NULL)
@@ -37,7 +37,7 @@ static void add_lines(GtkBox *box, const char *heading, const GPtrArray *lines,
 void wz_page_computer_fill(CupWizardWindow *win)
 {
   GtkBox *box = win->computer_box;
-  clear_box(box);
+  wz_clear_box(box);
   wz_add_label(box, _("Your computer"), "title-2");
   if (win->catalog == NULL || win->system == NULL) {
     const GError *e = win->catalog ? win->system_error : win->catalog_error;
@@ -154,12 +154,15 @@ static void add_reasons(GtkBox *box, const GPtrArray *reasons)
 void wz_page_plan_fill(CupWizardWindow *win)
 {
   GtkBox *box = win->plan_box;
-  clear_box(box);
+  wz_clear_box(box);
   g_clear_pointer(&win->plan, cup_plan_free);
   WzChoices c = {0};
   wz_page_choose_read(win, &c);
   CupRequest r = {0};
   wz_choices_to_request(&c, win->is_admin, g_get_user_data_dir(), &r);
+  win->user_scope = r.user_scope;
+  if (win->plan_note)
+    wz_add_label(box, win->plan_note, "warning");
   g_autoptr(GError) error = NULL;
   win->plan = cup_plan_make(win->system, win->catalog, &r, &error);
   if (win->plan == NULL) {

@@ -23,6 +23,8 @@ void cup_wizard_config_clear(CupWizardConfig *c)
   g_clear_pointer(&c->root, g_free);
   g_clear_pointer(&c->catalog, g_free);
   g_clear_pointer(&c->pci_ids, g_free);
+  g_clear_pointer(&c->cache, g_free);
+  g_clear_pointer(&c->cacert, g_free);
 }
 
 const char *cup_wizard_window_page(CupWizardWindow *win)
@@ -39,8 +41,8 @@ static int page_index(CupWizardWindow *win)
   return 0;
 }
 
-/* Back and Next say what can be done from the page shown. */
-static void update_buttons(CupWizardWindow *win)
+/* Back and Next say what can be done from the page shown; nothing while an install runs. */
+void wz_update_buttons(CupWizardWindow *win)
 {
   int i = page_index(win);
   gboolean next = i + 1 < (int)G_N_ELEMENTS(pages);
@@ -49,9 +51,13 @@ static void update_buttons(CupWizardWindow *win)
   if (i == 3 && win->plan == NULL)
     next = FALSE;
   if (i >= 4)
-    next = FALSE; /* the install page is not wired to the engine yet (wizard/NOTES.md) */
-  gtk_widget_set_sensitive(GTK_WIDGET(win->back_button), i > 0 && i < 5);
-  gtk_widget_set_sensitive(GTK_WIDGET(win->next_button), next);
+    next = FALSE; /* the install moves on by itself; Done is the last page */
+  gboolean running = win->cancellable != NULL;
+  gtk_widget_set_sensitive(GTK_WIDGET(win->back_button), !running && i > 0 && i < 4);
+  gtk_widget_set_sensitive(GTK_WIDGET(win->next_button), !running && next);
+  gtk_button_set_label(win->cancel_button, i == 5 ? _("Close") : _("Cancel"));
+  if (!running)
+    gtk_widget_set_sensitive(GTK_WIDGET(win->cancel_button), TRUE);
 }
 
 static void show_page(CupWizardWindow *win, int i)
@@ -60,8 +66,19 @@ static void show_page(CupWizardWindow *win, int i)
     wz_page_choose_fill_versions(win);
   if (g_strcmp0(pages[i], "plan") == 0)
     wz_page_plan_fill(win);
+  if (g_strcmp0(pages[i], "done") == 0)
+    wz_page_done_fill(win);
   gtk_stack_set_visible_child_name(win->stack, pages[i]);
-  update_buttons(win);
+  if (g_strcmp0(pages[i], "install") == 0)
+    wz_page_install_start(win);
+  wz_update_buttons(win);
+}
+
+void wz_show_page(CupWizardWindow *win, const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(pages); i++)
+    if (g_strcmp0(name, pages[i]) == 0)
+      show_page(win, (int)i);
 }
 
 static void on_next(GtkButton *button, CupWizardWindow *win)
@@ -80,9 +97,14 @@ static void on_back(GtkButton *button, CupWizardWindow *win)
     show_page(win, i - 1);
 }
 
+/* While an install runs, Cancel stops it (it is rolled back, then the plan is shown again). */
 static void on_cancel(GtkButton *button, CupWizardWindow *win)
 {
   (void)button;
+  if (win->cancellable != NULL) {
+    wz_page_install_cancel(win);
+    return;
+  }
   gtk_window_destroy(GTK_WINDOW(win));
 }
 
@@ -147,11 +169,13 @@ CupWizardWindow *cup_wizard_window_new(GtkApplication *app, const CupWizardConfi
   win->config.root = g_strdup(config->root);
   win->config.catalog = g_strdup(config->catalog);
   win->config.pci_ids = g_strdup(config->pci_ids);
+  win->config.cache = g_strdup(config->cache);
+  win->config.cacert = g_strdup(config->cacert);
   load_facts(win);
   wz_page_computer_fill(win);
   gtk_drop_down_set_selected(win->language_dropdown, system_is_korean() ? 1 : 0);
   g_signal_connect(win->language_dropdown, "notify::selected", G_CALLBACK(on_language), win);
-  update_buttons(win);
+  wz_update_buttons(win);
   return win;
 }
 
@@ -178,6 +202,10 @@ static void cup_wizard_window_finalize(GObject *object)
   g_clear_error(&win->system_error);
   g_clear_pointer(&win->versions, g_strfreev);
   g_clear_pointer(&win->plan, cup_plan_free);
+  g_clear_pointer(&win->outcome, wz_run_outcome_free);
+  g_clear_error(&win->install_error);
+  g_clear_pointer(&win->log_path, g_free);
+  g_clear_pointer(&win->plan_note, g_free);
   G_OBJECT_CLASS(cup_wizard_window_parent_class)->finalize(object);
 }
 
@@ -193,6 +221,7 @@ static void cup_wizard_window_class_init(CupWizardWindowClass *klass)
   CHILD(pytorch_check), CHILD(tensorflow_check), CHILD(cuda_check);
   CHILD(version_dropdown), CHILD(scope_dropdown), CHILD(python_entry), CHILD(cuda_entry);
   CHILD(cudnn_entry), CHILD(prefix_entry), CHILD(mirror_entry), CHILD(offline_entry);
-  CHILD(fit_label), CHILD(advanced_expander);
+  CHILD(fit_label), CHILD(advanced_expander), CHILD(install_box), CHILD(done_box);
+  CHILD(install_grid), CHILD(log_expander), CHILD(log_view);
 #undef CHILD
 }

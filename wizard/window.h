@@ -12,6 +12,8 @@ typedef struct {
   char *root;    /* every system path is taken under it; NULL: "/" */
   char *catalog; /* manifests/ directory; NULL: cup_manifests_dir(NULL) */
   char *pci_ids; /* pci.ids to name GPUs with; NULL: the usual places under the root */
+  char *cache;   /* download cache; NULL: cup_cache_default_dir() */
+  char *cacert;  /* CA bundle for the mirror; NULL: the system store */
 } CupWizardConfig;
 
 /** cup_wizard_config_clear: free every string of @c and zero it. */

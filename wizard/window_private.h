@@ -4,6 +4,7 @@
 
 #include "wizard/window.h"
 #include "wizard/wzmodel.h"
+#include "wizard/wzrun.h"
 
 #include "core/catalog.h"
 #include "core/plan.h"
@@ -22,6 +23,10 @@ struct _CupWizardWindow {
   GtkEntry *python_entry, *cuda_entry, *cudnn_entry, *prefix_entry, *mirror_entry, *offline_entry;
   GtkLabel *fit_label;
   GtkExpander *advanced_expander;
+  GtkBox *install_box, *done_box;
+  GtkGrid *install_grid;
+  GtkExpander *log_expander;
+  GtkTextView *log_view;
 
   CupWizardConfig config;
   CupCatalog *catalog; /* NULL when it did not load (catalog_error says why) */
@@ -31,6 +36,16 @@ struct _CupWizardWindow {
   GStrv versions; /* what version_dropdown lists */
   CupPlan *plan;  /* the plan shown, NULL when none fits */
   gboolean is_admin;
+
+  /* the install (page_install.c) and its outcome (page_done.c) */
+  GCancellable *cancellable; /* non-NULL while an install runs */
+  GtkLabel *stage_state[WZ_N_STAGES];
+  GtkProgressBar *stage_bar[WZ_N_STAGES];
+  WzRunOutcome *outcome; /* the last install's, NULL when none or failed */
+  GError *install_error; /* the last install's failure (not a cancel), or NULL */
+  char *log_path;        /* the install's log file */
+  char *plan_note;       /* one line the plan page shows first ("cancelled..."), or NULL */
+  gboolean user_scope;   /* the scope of the plan shown */
 };
 
 /* pages.c */
@@ -38,5 +53,20 @@ void wz_page_computer_fill(CupWizardWindow *win);
 void wz_page_choose_fill_versions(CupWizardWindow *win);
 void wz_page_choose_read(CupWizardWindow *win, WzChoices *c);
 void wz_page_plan_fill(CupWizardWindow *win);
+/* window.c: show page @name ("plan", "done") with its buttons. */
+void wz_show_page(CupWizardWindow *win, const char *name);
+/* Back and Next as the page shown and a running install allow. */
+void wz_update_buttons(CupWizardWindow *win);
+/* Empty @box. */
+void wz_clear_box(GtkBox *box);
+
+/* page_install.c: start installing win->plan (the Install page is shown); Cancel while it
+ * runs cancels it. */
+void wz_page_install_start(CupWizardWindow *win);
+void wz_page_install_cancel(CupWizardWindow *win);
+
+/* page_done.c: the Done page for win->outcome, or the error page for win->install_error. */
+void wz_page_done_fill(CupWizardWindow *win);
+
 /* A wrapped, left-aligned label appended to @box; @css_class may be NULL. */
 GtkWidget *wz_add_label(GtkBox *box, const char *text, const char *css_class);
