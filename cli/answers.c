@@ -3,6 +3,7 @@
  * gives options their values, and an option the user gives is simply not taken from the file.
  * GKeyFile judges the syntax and gives the values; a small line scanner beside it gives the line
  * numbers for the messages and sees what GKeyFile hides (a key set twice, localized keys). */
+#include "core/i18n.h"
 #include "cli/answers.h"
 
 #include "core/error.h"
@@ -165,11 +166,11 @@ static char *to_utf8(const Reader *r, const char *raw, gsize len, GError **error
                               : g_convert(raw, (gssize)len, "UTF-8", charset, NULL, &n, NULL);
   const char *end = NULL;
   if (text == NULL) {
-    fail(error, r, 0, "not valid %s text; save the answers file as UTF-8", charset);
+    fail(error, r, 0, _("not valid %s text; save the answers file as UTF-8"), charset);
     return NULL;
   }
   if (!g_utf8_validate_len(text, n, &end)) {
-    fail(error, r, line_of(text, end), "not UTF-8 text; save the answers file as UTF-8");
+    fail(error, r, line_of(text, end), _("not UTF-8 text; save the answers file as UTF-8"));
     return NULL;
   }
   return g_steal_pointer(&text);
@@ -184,9 +185,9 @@ static char **read_lines(const Reader *r, GError **error)
   g_autoptr(GError) local = NULL;
   if (!g_file_get_contents(r->file, &raw, &len, &local)) {
     if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-      fail(error, r, 0, "no such answers file; check the path given to --answers");
+      fail(error, r, 0, _("no such answers file; check the path given to --answers"));
     else
-      fail(error, r, 0, "cannot read the answers file (%s); give --answers a readable file",
+      fail(error, r, 0, _("cannot read the answers file (%s); give --answers a readable file"),
            local->message);
     return NULL;
   }
@@ -335,13 +336,13 @@ static const GOptionEntry *check_key(const Reader *r, GArray *ini, guint i, GErr
   const IniLine *l = &g_array_index(ini, IniLine, i);
   if (strcmp(l->key, "answers") == 0) {
     fail(error, r, l->line,
-         "'answers' cannot be set in an answers file; give --answers FILE on "
-         "the command line");
+         _("'answers' cannot be set in an answers file; give --answers FILE on "
+           "the command line"));
     return NULL;
   }
   for (gsize k = 0; k < G_N_ELEMENTS(never); k++)
     if (strcmp(l->key, never[k]) == 0) {
-      fail(error, r, l->line, "'%s' cannot be set in an answers file; remove the line", l->key);
+      fail(error, r, l->line, _("'%s' cannot be set in an answers file; remove the line"), l->key);
       return NULL;
     }
   const GOptionEntry *e = find_long(r->entries, l->key, strlen(l->key));
@@ -353,7 +354,7 @@ static const GOptionEntry *check_key(const Reader *r, GArray *ini, guint i, GErr
     const IniLine *prev = &g_array_index(ini, IniLine, k);
     if (prev->key == NULL || strcmp(prev->key, l->key) != 0)
       continue;
-    fail(error, r, l->line, "'%s' is set twice (first on line %d); %s", l->key, prev->line,
+    fail(error, r, l->line, _("'%s' is set twice (first on line %d); %s"), l->key, prev->line,
          is_list(e) ? "give all its values on one line, separated by ';'"
                     : "keep one of the two lines");
     return NULL;
@@ -381,7 +382,7 @@ static gboolean flag_arg(const Reader *r, const GOptionEntry *e, const char *v, 
   if (g_ascii_strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0)
     g_ptr_array_add(out, g_strdup_printf("--%s", e->long_name));
   else if (g_ascii_strcasecmp(v, "false") != 0 && strcmp(v, "0") != 0)
-    return fail(error, r, line, "'%s' takes true or false, not '%s'", e->long_name, v);
+    return fail(error, r, line, _("'%s' takes true or false, not '%s'"), e->long_name, v);
   return TRUE;
 }
 
@@ -393,7 +394,7 @@ static gboolean path_arg(const Reader *r, const GOptionEntry *e, const char *v, 
 {
   if (v[0] == '~')
     return fail(error, r, line,
-                "'%s' is '%s', but '~' is not expanded in an answers file; write the full path",
+                _("'%s' is '%s', but '~' is not expanded in an answers file; write the full path"),
                 e->long_name, v);
   g_autofree char *path = g_path_is_absolute(v) ? g_strdup(v) : g_canonicalize_filename(v, r->dir);
   g_ptr_array_add(out, g_strdup_printf("--%s=%s", e->long_name, path));
@@ -408,7 +409,7 @@ static gboolean number_arg(const Reader *r, const GOptionEntry *e, const char *v
   gint64 n = 0;
   if (!g_ascii_string_to_signed(v, 10, is_int ? G_MININT : G_MININT64,
                                 is_int ? G_MAXINT : G_MAXINT64, &n, NULL))
-    return fail(error, r, line, "'%s' takes a whole number, not '%s'", e->long_name, v);
+    return fail(error, r, line, _("'%s' takes a whole number, not '%s'"), e->long_name, v);
   g_ptr_array_add(out, g_strdup_printf("--%s=%" G_GINT64_FORMAT, e->long_name, n));
   return TRUE;
 }
@@ -427,7 +428,7 @@ static gboolean scalar_arg(const Reader *r, const GOptionEntry *e, const char *v
   case G_OPTION_ARG_DOUBLE:
     g_ascii_strtod(v, &end);
     if (end == v || *end != '\0')
-      return fail(error, r, line, "'%s' takes a number, not '%s'", e->long_name, v);
+      return fail(error, r, line, _("'%s' takes a number, not '%s'"), e->long_name, v);
     break;
   default:
     break;
@@ -451,14 +452,14 @@ static gboolean answer_args(const Reader *r, const GOptionEntry *e, const char *
     }
     if (out->len == before)
       return fail(error, r, line,
-                  "'%s' has no value; give one or more, separated by ';', or "
-                  "remove the line",
+                  _("'%s' has no value; give one or more, separated by ';', or "
+                    "remove the line"),
                   e->long_name);
     return TRUE;
   }
   g_autofree char *v = clean(raw);
   if (*v == '\0')
-    return fail(error, r, line, "'%s' has no value; give one or remove the line", e->long_name);
+    return fail(error, r, line, _("'%s' has no value; give one or remove the line"), e->long_name);
   return is_flag(e) ? flag_arg(r, e, v, line, out, error) : scalar_arg(r, e, v, line, out, error);
 }
 

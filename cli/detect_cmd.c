@@ -1,4 +1,5 @@
 /* detect_cmd.c - `cudaup detect`: run core detection and render it as text or JSON. */
+#include "core/i18n.h"
 #include "cli/cli.h"
 
 #include "core/detect.h"
@@ -10,7 +11,7 @@
 
 static const char *yes_no_unknown(CupTristate t, const char *yes, const char *no)
 {
-  return t == CUP_UNKNOWN ? "unknown" : t == CUP_YES ? yes : no;
+  return t == CUP_UNKNOWN ? _("unknown") : t == CUP_YES ? yes : no;
 }
 
 /* @strings (char*) joined with ", "; GPtrArray's pdata is not NULL-terminated. */
@@ -24,72 +25,73 @@ static char *join(const GPtrArray *strings)
 
 static void print_gpu(const CupGpu *gpu)
 {
-  printf("GPU %d  %s\n", gpu->index, gpu->name ? gpu->name : "(name unknown)");
-  printf("       PCI %s", gpu->pci_id ? gpu->pci_id : "?");
+  printf(_("GPU %d  %s\n"), gpu->index, gpu->name ? gpu->name : _("(name unknown)"));
+  printf(_("       PCI %s"), gpu->pci_id ? gpu->pci_id : "?");
   if (gpu->subsystem_id)
-    printf(" (subsystem %s)", gpu->subsystem_id);
-  printf(" at %s\n", gpu->bus_id ? gpu->bus_id : "?");
-  printf("       chip %s, %s, compute capability %s\n", gpu->chip ? gpu->chip : "unknown",
-         gpu->architecture ? gpu->architecture : "architecture unknown",
-         gpu->compute_capability ? gpu->compute_capability : "unknown");
+    printf(_(" (subsystem %s)"), gpu->subsystem_id);
+  printf(_(" at %s\n"), gpu->bus_id ? gpu->bus_id : "?");
+  printf(_("       chip %s, %s, compute capability %s\n"), gpu->chip ? gpu->chip : _("unknown"),
+         gpu->architecture ? gpu->architecture : _("architecture unknown"),
+         gpu->compute_capability ? gpu->compute_capability : _("unknown"));
+  g_autofree char *mib = g_strdup_printf("%" G_GINT64_FORMAT, gpu->memory_mib);
   if (gpu->memory_mib >= 0)
-    printf("       memory %" G_GINT64_FORMAT " MiB\n", gpu->memory_mib);
+    printf(_("       memory %s MiB\n"), mib);
   if (gpu->mig_mode)
-    printf("       MIG %s\n", gpu->mig_mode);
+    printf(_("       MIG %s\n"), gpu->mig_mode);
   g_autofree char *sources = join(gpu->sources);
-  printf("       from %s\n", sources);
+  printf(_("       from %s\n"), sources);
 }
 
 static void print_driver(const CupSystem *sys)
 {
   if (sys->driver.version == NULL) {
-    printf("Driver   none installed\n");
+    printf(_("Driver   none installed\n"));
     return;
   }
-  printf("Driver   %s", sys->driver.version);
+  printf(_("Driver   %s"), sys->driver.version);
   if (sys->driver.cuda_version)
-    printf(", supports CUDA up to %s", sys->driver.cuda_version);
-  printf(" (from %s)\n", sys->driver.source);
+    printf(_(", supports CUDA up to %s"), sys->driver.cuda_version);
+  printf(_(" (from %s)\n"), sys->driver.source);
 }
 
 static void print_toolkits(const CupSystem *sys)
 {
   if (sys->toolkits->len == 0) {
-    printf("CUDA     no toolkit installed\n");
+    printf(_("CUDA     no toolkit installed\n"));
     return;
   }
   for (guint i = 0; i < sys->toolkits->len; i++) {
     const CupToolkit *tk = g_ptr_array_index(sys->toolkits, i);
     g_autofree char *via = join(tk->found_via);
-    printf("%s %s at %s (version from %s; found via %s)\n", i ? "        " : "CUDA    ",
+    printf(_("%s %s at %s (version from %s; found via %s)\n"), i ? "        " : "CUDA    ",
            tk->version ? tk->version : "?", tk->root, tk->version_source, via);
     if (tk->cudnn)
-      printf("           cuDNN %s (%s)\n", tk->cudnn->version, tk->cudnn->path);
+      printf(_("           cuDNN %s (%s)\n"), tk->cudnn->version, tk->cudnn->path);
     else
-      printf("           no cuDNN in this toolkit\n");
+      printf(_("           no cuDNN in this toolkit\n"));
   }
 }
 
 static void print_text(const CupSystem *sys)
 {
   if (sys->gpus->len == 0)
-    printf("No NVIDIA GPU found (looked at NVML, nvidia-smi and the PCI bus).\n");
+    printf(_("No NVIDIA GPU found (looked at NVML, nvidia-smi and the PCI bus).\n"));
   for (guint i = 0; i < sys->gpus->len; i++)
     print_gpu(g_ptr_array_index(sys->gpus, i));
   print_driver(sys);
   print_toolkits(sys);
-  printf("System   %s, %s; WSL %s; Secure Boot %s; nouveau %s\n",
+  printf(_("System   %s, %s; WSL %s; Secure Boot %s; nouveau %s\n"),
          sys->os.pretty_name ? sys->os.pretty_name : sys->os.family,
-         sys->os.arch ? sys->os.arch : "?", yes_no_unknown(sys->os.wsl, "yes", "no"),
-         yes_no_unknown(sys->secure_boot, "on", "off"),
-         yes_no_unknown(sys->nouveau_loaded, "loaded", "not loaded"));
+         sys->os.arch ? sys->os.arch : "?", yes_no_unknown(sys->os.wsl, _("yes"), _("no")),
+         yes_no_unknown(sys->secure_boot, _("on"), _("off")),
+         yes_no_unknown(sys->nouveau_loaded, _("loaded"), _("not loaded")));
   for (guint i = 0; i < sys->pythons->len; i++) {
     const CupPython *py = g_ptr_array_index(sys->pythons, i);
-    printf("%s %s (%s)\n", i ? "        " : "Python  ", py->path,
-           py->version ? py->version : "version unknown");
+    printf("%s %s (%s)\n", i ? "        " : _("Python  "), py->path,
+           py->version ? py->version : _("version unknown"));
   }
   for (guint i = 0; i < sys->warnings->len; i++)
-    printf("%s %s\n", i ? "        " : "Warning ", (char *)g_ptr_array_index(sys->warnings, i));
+    printf("%s %s\n", i ? "        " : _("Warning "), (char *)g_ptr_array_index(sys->warnings, i));
 }
 
 /* A toolkit root where an install was interrupted is put back in order first (the next cudaup
@@ -125,11 +127,11 @@ int cli_detect(CliGlobals *g, int argc, char **argv)
   g_autoptr(GError) error = NULL;
   char *pci_ids = NULL, *nvidia_smi = NULL;
   const GOptionEntry entries[] = {
-      {"pci-ids", 0, 0, G_OPTION_ARG_FILENAME, &pci_ids, "Read PCI names from FILE", "FILE"},
-      {"nvidia-smi", 0, 0, G_OPTION_ARG_FILENAME, &nvidia_smi, "Use this nvidia-smi", "EXE"},
+      {"pci-ids", 0, 0, G_OPTION_ARG_FILENAME, &pci_ids, N_("Read PCI names from FILE"), "FILE"},
+      {"nvidia-smi", 0, 0, G_OPTION_ARG_FILENAME, &nvidia_smi, N_("Use this nvidia-smi"), "EXE"},
       G_OPTION_ENTRY_NULL,
   };
-  if (!cli_parse(g, "detect", "show the NVIDIA GPUs, driver, CUDA toolkits and cuDNN", NULL,
+  if (!cli_parse(g, "detect", N_("show the NVIDIA GPUs, driver, CUDA toolkits and cuDNN"), NULL,
                  entries, &argc, &argv, &error))
     return cli_fail(g, error);
   g_autofree char *pci_ids_owned = pci_ids, *smi_owned = nvidia_smi;

@@ -14,13 +14,13 @@ int cli_doctor(CliGlobals *g, int argc, char **argv)
   char *python = NULL, *pci_ids = NULL, *nvidia_smi = NULL;
   const GOptionEntry entries[] = {
       {"python", 0, 0, G_OPTION_ARG_FILENAME, &python,
-       "Check the frameworks of this Python (default: the first python3 on PATH)", "EXE"},
-      {"pci-ids", 0, 0, G_OPTION_ARG_FILENAME, &pci_ids, "Read PCI names from FILE", "FILE"},
-      {"nvidia-smi", 0, 0, G_OPTION_ARG_FILENAME, &nvidia_smi, "Use this nvidia-smi", "EXE"},
+       N_("Check the frameworks of this Python (default: the first python3 on PATH)"), "EXE"},
+      {"pci-ids", 0, 0, G_OPTION_ARG_FILENAME, &pci_ids, N_("Read PCI names from FILE"), "FILE"},
+      {"nvidia-smi", 0, 0, G_OPTION_ARG_FILENAME, &nvidia_smi, N_("Use this nvidia-smi"), "EXE"},
       G_OPTION_ENTRY_NULL,
   };
-  if (!cli_parse(g, "doctor", "find out why the GPU is not used, and how to fix it", NULL, entries,
-                 &argc, &argv, &error))
+  if (!cli_parse(g, "doctor", N_("find out why the GPU is not used, and how to fix it"), NULL,
+                 entries, &argc, &argv, &error))
     return cli_fail(g, error);
   g_autofree char *python_owned = python, *pci_owned = pci_ids, *smi_owned = nvidia_smi;
   CupDoctorOptions options = {

@@ -1,4 +1,5 @@
 /* download.c - the download side shared by `cudaup fetch` and `cudaup install` (download.h). */
+#include "core/i18n.h"
 #include "cli/download.h"
 
 #include "core/error.h"
@@ -27,15 +28,16 @@ void cli_download_add_entries(CliDownloadArgs *a, GArray *entries)
 {
   const GOptionEntry table[] = {
       {"offline", 0, 0, G_OPTION_ARG_FILENAME, &a->offline,
-       "Take everything from this bundle in NVIDIA's layout; never use the network", "DIR"},
-      {"jobs", 'j', 0, G_OPTION_ARG_INT, &a->jobs, "Parallel downloads, 1 to 16 (default 4)", "N"},
+       N_("Take everything from this bundle in NVIDIA's layout; never use the network"), "DIR"},
+      {"jobs", 'j', 0, G_OPTION_ARG_INT, &a->jobs, N_("Parallel downloads, 1 to 16 (default 4)"),
+       "N"},
       {"cacert", 0, 0, G_OPTION_ARG_FILENAME, &a->cacert,
-       "Trust the CA certificates in this PEM file instead of the system's", "FILE"},
+       N_("Trust the CA certificates in this PEM file instead of the system's"), "FILE"},
       {"proxy", 0, 0, G_OPTION_ARG_STRING, &a->proxy,
-       "Use this proxy (default: the https_proxy and no_proxy variables)", "URL"},
+       N_("Use this proxy (default: the https_proxy and no_proxy variables)"), "URL"},
       {"deadline", 0, 0, G_OPTION_ARG_INT, &a->deadline,
-       "Give up when the downloads take longer than this (default: no limit)", "SECONDS"},
-      {"quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet, "Show no progress on stderr", NULL},
+       N_("Give up when the downloads take longer than this (default: no limit)"), "SECONDS"},
+      {"quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet, N_("Show no progress on stderr"), NULL},
   };
   cli_selectors_add_entries(&a->sel, entries);
   g_array_append_vals(entries, table, G_N_ELEMENTS(table));
@@ -59,24 +61,25 @@ gboolean cli_download_check(const CliDownloadArgs *a, GError **error)
   if (!cli_selectors_check(&a->sel, error))
     return FALSE;
   if (a->jobs < 1 || a->jobs > MAX_JOBS)
-    return usage(error, "--jobs %d: give 1 to %d parallel downloads", a->jobs, MAX_JOBS);
+    return usage(error, _("--jobs %d: give 1 to %d parallel downloads"), a->jobs, MAX_JOBS);
   if (a->deadline < 0)
     return usage(error,
-                 "--deadline %d: give the seconds the downloads may take, or 0 for no "
-                 "limit",
+                 _("--deadline %d: give the seconds the downloads may take, or 0 for no "
+                   "limit"),
                  a->deadline);
   if (a->cacert && !g_file_test(a->cacert, G_FILE_TEST_IS_REGULAR))
-    return usage(error, "--cacert %s: no such file; give a PEM file of CA certificates", a->cacert);
+    return usage(error, _("--cacert %s: no such file; give a PEM file of CA certificates"),
+                 a->cacert);
   if (a->offline && !g_file_test(a->offline, G_FILE_TEST_IS_DIR))
     return usage(error,
-                 "--offline %s: no such directory; give a bundle in NVIDIA's layout "
-                 "(cuda/redist/..., cudnn/redist/...)",
+                 _("--offline %s: no such directory; give a bundle in NVIDIA's layout "
+                   "(cuda/redist/..., cudnn/redist/...)"),
                  a->offline);
   if (a->offline && a->sel.mirrors)
-    return usage(error, "--offline and --mirror exclude each other: an offline bundle never "
-                        "uses the network");
+    return usage(error, _("--offline and --mirror exclude each other: an offline bundle never "
+                          "uses the network"));
   if (a->proxy && *a->proxy == '\0')
-    return usage(error, "--proxy: give a proxy URL such as http://proxy:3128");
+    return usage(error, _("--proxy: give a proxy URL such as http://proxy:3128"));
   return TRUE;
 }
 
@@ -205,8 +208,8 @@ void cli_download_explain_cancel(const CliDownloadJob *j, GError **error)
     return;
   g_clear_error(error);
   g_set_error(error, CUP_ERROR, CUP_ERROR_CANCELLED,
-              "cancelled; finished downloads stay in %s and the next run continues the "
-              "unfinished ones",
+              _("cancelled; finished downloads stay in %s and the next run continues the "
+                "unfinished ones"),
               cup_cache_dir(j->cache));
 }
 

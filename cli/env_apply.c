@@ -1,4 +1,5 @@
 /* env_apply.c - the environment of the default toolkit (env_apply.h). */
+#include "core/i18n.h"
 #include "cli/env_apply.h"
 
 #include "core/error.h"
@@ -30,7 +31,7 @@ gboolean cli_env_parse_scope(const char *text, CupEnvScope *scope, GError **erro
     *scope = strcmp(text, "user") == 0 ? CUP_ENV_SCOPE_USER : CUP_ENV_SCOPE_SYSTEM;
     return TRUE;
   }
-  g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE, "--scope %s: say user or system", text);
+  g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE, _("--scope %s: say user or system"), text);
   return FALSE;
 }
 
@@ -54,22 +55,22 @@ CupEnvState *cli_env_show(const CliGlobals *g, CupEnvScope scope, GError **error
 
 void cli_env_print_state(const CupEnvState *state)
 {
-  printf("Default CUDA (%s scope): ", cli_env_scope_name(state->scope));
+  printf(_("Default CUDA (%s scope): "), cli_env_scope_name(state->scope));
   if (state->cuda)
-    printf("%s at %s\n", state->cuda, state->toolkit_root);
+    printf(_("%s at %s\n"), state->cuda, state->toolkit_root);
   else
-    printf("none set by cudaup\n");
+    printf(_("none set by cudaup\n"));
   for (guint i = 0; i < state->files->len; i++) {
     const CupEnvFile *f = g_ptr_array_index(state->files, i);
     printf("  %-40s %s\n", f->path,
            f->problem   ? f->problem
-           : !f->exists ? "absent"
-           : f->ours    ? "set by cudaup"
-                        : "not touched");
+           : !f->exists ? _("absent")
+           : f->ours    ? _("set by cudaup")
+                        : _("not touched"));
   }
   g_autofree char *nvcc = g_find_program_in_path("nvcc");
-  printf("This shell: %s%s (a new terminal reads the files above)\n",
-         nvcc ? "nvcc is " : "no nvcc on PATH", nvcc ? nvcc : "");
+  printf(_("This shell: %s%s (a new terminal reads the files above)\n"),
+         nvcc ? _("nvcc is ") : _("no nvcc on PATH"), nvcc ? nvcc : "");
 }
 
 static gboolean journal_outside(CupTxnOutside kind, const char *path, gpointer txn, GError **error)
@@ -106,7 +107,7 @@ void cli_env_print_change(const CupEnvChange *change, gboolean dry_run)
 {
   if (dry_run) {
     g_autofree char *diff = cup_profile_report_diff(change);
-    fputs(*diff ? diff : "nothing to change\n", stdout);
+    fputs(*diff ? diff : _("nothing to change\n"), stdout);
     return;
   }
   guint n = 0;
@@ -116,14 +117,14 @@ void cli_env_print_change(const CupEnvChange *change, gboolean dry_run)
       continue;
     n++;
     printf("  %s %s\n",
-           e->new_content == NULL   ? "removed "
-           : e->old_content == NULL ? "created "
-                                    : "updated ",
+           e->new_content == NULL   ? _("removed ")
+           : e->old_content == NULL ? _("created ")
+                                    : _("updated "),
            e->path);
   }
   if (change->ldconfig)
-    printf("  ran ldconfig\n");
+    printf(_("  ran ldconfig\n"));
   if (n == 0 && !change->ldconfig)
-    printf("  nothing to change: already so\n");
+    printf(_("  nothing to change: already so\n"));
 }
 #endif /* !G_OS_WIN32 */

@@ -2,6 +2,7 @@
  * [--dry-run]`: which toolkit a new terminal finds, made so (core/envset and core/winpath
  * decide, the platform store writes: profile files on Linux, the registry on Windows) or taken
  * away exactly. */
+#include "core/i18n.h"
 #include "cli/env_apply.h"
 #include "cli/selectors.h"
 
@@ -31,9 +32,9 @@ static gboolean pick_toolkit(const CliGlobals *g, const EnvArgs *a, char **root,
     return TRUE;
   }
   g_set_error(error, CUP_ERROR, CUP_ERROR_NOT_FOUND,
-              "no CUDA toolkit%s%s%s%s was found; install one with 'cudaup install', or name its "
-              "root with --prefix DIR",
-              a->cuda ? " " : "", a->cuda ? a->cuda : "", a->prefix ? " at " : "",
+              _("no CUDA toolkit%s%s%s%s was found; install one with 'cudaup install', or name its "
+                "root with --prefix DIR"),
+              a->cuda ? " " : "", a->cuda ? a->cuda : "", a->prefix ? _(" at ") : "",
               a->prefix ? a->prefix : "");
   return FALSE;
 }
@@ -43,12 +44,12 @@ static void set_default_link(const char *root, gboolean dry_run, GError **error)
 {
   if (dry_run) {
     g_autofree char *link = cup_toolkit_default_link(root);
-    printf("  would point %s at %s\n", link, root);
+    printf(_("  would point %s at %s\n"), link, root);
     return;
   }
   g_autofree char *link = cup_toolkit_set_default(root, error);
   if (link != NULL)
-    printf("  %s now points at %s\n", link, root);
+    printf(_("  %s now points at %s\n"), link, root);
 }
 
 static int run_env(CliGlobals *g, const char *action, const EnvArgs *a)
@@ -82,26 +83,26 @@ int cli_env(CliGlobals *g, int argc, char **argv)
   g_autoptr(GError) error = NULL;
   EnvArgs a = {0};
   const GOptionEntry entries[] = {
-      {"cuda", 0, 0, G_OPTION_ARG_STRING, &a.cuda, "The toolkit of this CUDA version", "X.Y"},
-      {"prefix", 0, 0, G_OPTION_ARG_FILENAME, &a.prefix, "The toolkit at this root", "DIR"},
+      {"cuda", 0, 0, G_OPTION_ARG_STRING, &a.cuda, N_("The toolkit of this CUDA version"), "X.Y"},
+      {"prefix", 0, 0, G_OPTION_ARG_FILENAME, &a.prefix, N_("The toolkit at this root"), "DIR"},
       {"scope", 0, 0, G_OPTION_ARG_STRING, &a.scope,
-       "user (your profile files; Windows: HKCU) or system (every user; root or administrator); "
-       "default: system as root or administrator",
+       N_("user (your profile files; Windows: HKCU) or system (every user; root or administrator); "
+          "default: system as root or administrator"),
        "SCOPE"},
-      {"dry-run", 0, 0, G_OPTION_ARG_NONE, &a.dry_run, "Print the exact edits; change nothing",
+      {"dry-run", 0, 0, G_OPTION_ARG_NONE, &a.dry_run, N_("Print the exact edits; change nothing"),
        NULL},
       {"set-default", 0, 0, G_OPTION_ARG_NONE, &a.set_default,
-       "apply: also point the 'cuda' link beside the toolkit (/usr/local/cuda) at it", NULL},
+       N_("apply: also point the 'cuda' link beside the toolkit (/usr/local/cuda) at it"), NULL},
       G_OPTION_ENTRY_NULL,
   };
   int rc;
-  if (!cli_parse(g, "env", "show, apply or remove the environment of the default CUDA toolkit",
+  if (!cli_parse(g, "env", N_("show, apply or remove the environment of the default CUDA toolkit"),
                  "show|apply|remove", entries, &argc, &argv, &error)) {
     rc = cli_fail(g, error);
   } else if (argc != 2 || (strcmp(argv[1], "show") != 0 && strcmp(argv[1], "apply") != 0 &&
                            strcmp(argv[1], "remove") != 0)) {
     g_set_error(&error, CUP_ERROR, CUP_ERROR_USAGE,
-                "cudaup env: say show, apply or remove (e.g. 'cudaup env apply --cuda 12.1')");
+                _("cudaup env: say show, apply or remove (e.g. 'cudaup env apply --cuda 12.1')"));
     rc = cli_fail(g, error);
   } else {
     rc = run_env(g, argv[1], &a);

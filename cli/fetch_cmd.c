@@ -1,6 +1,7 @@
 /* fetch_cmd.c - `cudaup fetch` and `cudaup install --download-only`: plan, then download what
  * the plan needs (NVIDIA's redistrib manifests it lacks, then its archives) into the cache,
  * verified, with progress on stderr; Ctrl-C cancels and keeps partial downloads for resume. */
+#include "core/i18n.h"
 #include "cli/download.h"
 
 #include "core/error.h"
@@ -42,10 +43,11 @@ static void print_text(const FetchJob *j)
 {
   guint64 total = 0, downloaded = 0;
   if (j->dl.manifests > 0)
-    printf("Fetched %d redistrib manifest%s into %s\n", j->dl.manifests,
-           j->dl.manifests == 1 ? "" : "s", cup_cache_manifests_dir(j->dl.cache));
+    printf(g_dngettext(GETTEXT_PACKAGE, "Fetched %d redistrib manifest into %s\n",
+                       "Fetched %d redistrib manifests into %s\n", (gulong)j->dl.manifests),
+           j->dl.manifests, cup_cache_manifests_dir(j->dl.cache));
   if (j->results->len == 0) {
-    printf("Nothing to download: the plan needs no NVIDIA archive (see 'cudaup plan')\n");
+    printf(_("Nothing to download: the plan needs no NVIDIA archive (see 'cudaup plan')\n"));
     return;
   }
   for (guint i = 0; i < j->results->len; i++) {
@@ -55,20 +57,21 @@ static void print_text(const FetchJob *j)
     total += a->size, downloaded += r->downloaded;
     printf("%-22s %-12s %10s  ", a->component, a->version ? a->version : "", size);
     if (r->from_cache) {
-      printf("cached\n");
+      printf(_("cached\n"));
       continue;
     }
     g_autofree char *got = cli_format_size(r->downloaded);
     g_autofree char *resumed = cli_format_size(r->resumed_from);
-    printf("%s %s from %s", j->a->offline ? "copied" : "downloaded", got,
+    printf(_("%s %s from %s"), j->a->offline ? _("copied") : _("downloaded"), got,
            r->url ? source_of(j, r->url) : "?");
-    printf(r->resumed_from ? " (resumed from %s)\n" : "\n", resumed);
+    printf(r->resumed_from ? _(" (resumed from %s)\n") : "\n", resumed);
   }
   g_autofree char *total_text = cli_format_size(total);
   g_autofree char *downloaded_text = cli_format_size(downloaded);
-  printf("Cache      %s: %u archive%s, %s", cup_cache_dir(j->dl.cache), j->results->len,
-         j->results->len == 1 ? "" : "s", total_text);
-  printf(downloaded ? ", %s of it downloaded now\n" : ", all of it there already\n",
+  printf(g_dngettext(GETTEXT_PACKAGE, "Cache      %s: %u archive, %s",
+                     "Cache      %s: %u archives, %s", j->results->len),
+         cup_cache_dir(j->dl.cache), j->results->len, total_text);
+  printf(downloaded ? _(", %s of it downloaded now\n") : _(", all of it there already\n"),
          downloaded_text);
 }
 
@@ -121,7 +124,7 @@ int cli_fetch(CliGlobals *g, int argc, char **argv)
   g_autoptr(GArray) entries = g_array_new(TRUE, TRUE, sizeof(GOptionEntry));
   cli_download_add_entries(&a, entries);
   int rc;
-  if (!cli_parse(g, "fetch", "download and verify what the plan needs into the cache", NULL,
+  if (!cli_parse(g, "fetch", N_("download and verify what the plan needs into the cache"), NULL,
                  (const GOptionEntry *)(void *)entries->data, &argc, &argv, &error))
     rc = cli_fail(g, error);
   else

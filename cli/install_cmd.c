@@ -2,6 +2,7 @@
  * engine downloads, verifies, extracts, commits and proves (core/engine); --dry-run says what
  * would be written, --report FILE leaves a JSON report, --download-only stops after the
  * downloads (as `cudaup fetch`). */
+#include "core/i18n.h"
 #include "cli/answers.h"
 #include "cli/download.h"
 #include "cli/env_apply.h"
@@ -43,23 +44,23 @@ static void add_install_entries(InstallArgs *a, GArray *entries)
 {
   const GOptionEntry table[] = {
       {"silent", 0, 0, G_OPTION_ARG_NONE, &a->silent,
-       "Never ask: take the answers file or the defaults, log every choice", NULL},
+       N_("Never ask: take the answers file or the defaults, log every choice"), NULL},
       {"answers", 0, 0, G_OPTION_ARG_FILENAME, &a->answers,
-       "Take options from this INI file ([install] keys are the long options)", "FILE"},
+       N_("Take options from this INI file ([install] keys are the long options)"), "FILE"},
       {"dry-run", 0, 0, G_OPTION_ARG_NONE, &a->dry_run,
-       "Print the plan and the files it would write; change nothing", NULL},
+       N_("Print the plan and the files it would write; change nothing"), NULL},
       {"report", 0, 0, G_OPTION_ARG_FILENAME, &a->report,
-       "Write a JSON report of the run (machine, plan, what was done, result) to FILE", "FILE"},
+       N_("Write a JSON report of the run (machine, plan, what was done, result) to FILE"), "FILE"},
       {"set-default", 0, 0, G_OPTION_ARG_NONE, &a->set_default,
-       "Point /usr/local/cuda (the 'cuda' link beside the root) at this toolkit", NULL},
+       N_("Point /usr/local/cuda (the 'cuda' link beside the root) at this toolkit"), NULL},
       {"download-only", 0, 0, G_OPTION_ARG_NONE, &a->download_only,
-       "Download and verify what the plan needs; install nothing", NULL},
+       N_("Download and verify what the plan needs; install nothing"), NULL},
       {"env-scope", 0, 0, G_OPTION_ARG_STRING, &a->env_scope,
-       "Make this toolkit the default for new terminals: user, system, or none (default: "
-       "system as root, else user)",
+       N_("Make this toolkit the default for new terminals: user, system, or none (default: "
+          "system as root, else user)"),
        "SCOPE"},
       {"skip-check", 0, 0, G_OPTION_ARG_NONE, &a->skip_check,
-       "Do not prove the install (a tree prepared for another machine)", NULL},
+       N_("Do not prove the install (a tree prepared for another machine)"), NULL},
   };
   cli_download_add_entries(&a->dl, entries);
   g_array_append_vals(entries, table, G_N_ELEMENTS(table));
@@ -111,8 +112,8 @@ static gboolean check_can_ask(const CliGlobals *g, const InstallArgs *a, GError 
   if (a->silent || a->dry_run || g->json || isatty(fileno(stdin)))
     return TRUE;
   g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
-              "nobody to confirm the install (standard input is not a terminal): add --silent to "
-              "install without asking, or --dry-run to only look");
+              _("nobody to confirm the install (standard input is not a terminal): add --silent to "
+                "install without asking, or --dry-run to only look"));
   return FALSE;
 }
 
@@ -120,12 +121,13 @@ static gboolean check_can_ask(const CliGlobals *g, const InstallArgs *a, GError 
 static gboolean confirm(const InstallJob *j, GError **error)
 {
   cli_plan_print(j->dl.plan);
-  printf("\nInstall into %s? [y/N] ", j->dl.plan->toolkit_root);
+  printf(_("\nInstall into %s? [y/N] "), j->dl.plan->toolkit_root);
   fflush(stdout);
   char line[16] = "";
   if (fgets(line, sizeof line, stdin) != NULL && (line[0] == 'y' || line[0] == 'Y'))
     return TRUE;
-  g_set_error(error, CUP_ERROR, CUP_ERROR_CANCELLED, "not installed: the plan was not confirmed");
+  g_set_error(error, CUP_ERROR, CUP_ERROR_CANCELLED,
+              _("not installed: the plan was not confirmed"));
   return FALSE;
 }
 
@@ -140,8 +142,8 @@ static void print_proof(const CupCheckResult *check)
 static void print_dry_run(const CupEngineResult *r)
 {
   g_autofree char *names = cup_engine_package_names(r);
-  printf("\nDry run: nothing was changed. %s into %s%s\n", names, r->root,
-         r->already ? " (installed already: nothing would be done)" : "");
+  printf(_("\nDry run: nothing was changed. %s into %s%s\n"), names, r->root,
+         r->already ? _(" (installed already: nothing would be done)") : "");
   for (guint i = 0; i < r->files->len; i++) {
     const CupEngineFile *f = g_ptr_array_index(r->files, i);
     printf("  %-7s %s/%s\n", f->kind, r->root, f->path);
@@ -152,7 +154,7 @@ static void print_result(const CupEngineResult *r)
 {
   g_autofree char *names = cup_engine_package_names(r);
   if (r->already) {
-    printf("%s: already installed in %s; nothing to do\n", names, r->root);
+    printf(_("%s: already installed in %s; nothing to do\n"), names, r->root);
     return;
   }
   guint files = 0;
@@ -160,10 +162,10 @@ static void print_result(const CupEngineResult *r)
     files += ((CupEnginePackage *)g_ptr_array_index(r->packages, i))->n_files;
   g_autofree char *written = cli_format_size(r->written);
   g_autofree char *got = cli_format_size(r->downloaded);
-  printf("Installed %s into %s: %u files, %s (downloaded %s) in %.1f s\n", names, r->root, files,
+  printf(_("Installed %s into %s: %u files, %s (downloaded %s) in %.1f s\n"), names, r->root, files,
          written, got, (double)r->ms_total / 1000.0);
   if (r->default_link)
-    printf("%s now points at %s\n", r->default_link, r->root);
+    printf(_("%s now points at %s\n"), r->default_link, r->root);
   print_proof(r->check);
   g_autoptr(GString) undo = g_string_new(NULL);
   for (guint i = 0; i < r->packages->len; i++) {
@@ -171,7 +173,7 @@ static void print_result(const CupEngineResult *r)
     g_autofree char *mm = cup_major_minor(p->version);
     g_string_append_printf(undo, " --%s %s", p->component, mm);
   }
-  printf("Undo with: cudaup uninstall --prefix %s%s\n", r->root, undo->str);
+  printf(_("Undo with: cudaup uninstall --prefix %s%s\n"), r->root, undo->str);
 }
 
 static void print_notes(const CupEngineResult *r)
@@ -179,7 +181,7 @@ static void print_notes(const CupEngineResult *r)
   if (r && r->recovered)
     fprintf(stderr, "cudaup: %s\n", r->recovered);
   for (guint i = 0; r && i < r->notes->len; i++)
-    fprintf(stderr, "cudaup: note: %s\n", (char *)g_ptr_array_index(r->notes, i));
+    fprintf(stderr, _("cudaup: note: %s\n"), (char *)g_ptr_array_index(r->notes, i));
 }
 
 /* The report, whatever happened after the arguments were accepted. */
@@ -192,7 +194,7 @@ static void write_report(const InstallJob *j, GDateTime *started, const GError *
       "install", started, j->dl.sys, (const char *const *)j->choices, j->dl.plan, done, error);
   g_autoptr(GError) local = NULL;
   if (!cup_report_write(report, j->a->report, &local))
-    fprintf(stderr, "cudaup: error: %s\n", local->message);
+    fprintf(stderr, _("cudaup: error: %s\n"), local->message);
 }
 
 /* The environment is set unless --env-scope none says not to or the plan is for another OS;
@@ -214,7 +216,7 @@ static void environment_outcome(InstallJob *j)
     return;
   const char *root = j->result ? j->result->root : j->dl.plan->toolkit_root;
   g_set_error(&j->error, CUP_ERROR, CUP_ERROR_PARTIAL,
-              "installed into %s, but the environment was not set: %s", root,
+              _("installed into %s, but the environment was not set: %s"), root,
               j->env_error->message);
 }
 
@@ -222,7 +224,7 @@ static void print_environment(const InstallJob *j)
 {
   if (j->env == NULL || j->error != NULL)
     return;
-  printf("Environment (%s scope): new terminals find this toolkit\n",
+  printf(_("Environment (%s scope): new terminals find this toolkit\n"),
          cli_env_scope_name(j->env_scope));
   cli_env_print_change(j->env, FALSE);
 }
@@ -291,8 +293,9 @@ static int parse_and_run(CliGlobals *g, InstallArgs *a, GArray *entries, int arg
   const char *file = cli_answers_file_arg(table, argc, argv);
   g_autoptr(CliAnswers) answers = cli_answers_merge(file, table, &argc, &argv, &error);
   if (answers == NULL ||
-      !cli_parse(g, "install", "download, verify and install what the plan needs, then prove it",
-                 NULL, table, &argc, &argv, &error))
+      !cli_parse(g, "install",
+                 N_("download, verify and install what the plan needs, then prove it"), NULL, table,
+                 &argc, &argv, &error))
     return cli_fail(g, error);
   if (a->download_only)
     return cli_fetch_run(g, &a->dl);

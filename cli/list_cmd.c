@@ -1,4 +1,5 @@
 /* list_cmd.c - `cudaup list gpus|cuda|cudnn|drivers|frameworks`: what the catalog knows. */
+#include "core/i18n.h"
 #include "cli/cli.h"
 
 #include "core/catalog.h"
@@ -80,7 +81,7 @@ static json_t *list_drivers(const CupCatalog *cat, gboolean text)
 {
   json_t *rows = json_array();
   if (text)
-    printf("Minor-version compatibility: any CUDA X.* runs on these drivers\n");
+    printf(_("Minor-version compatibility: any CUDA X.* runs on these drivers\n"));
   for (guint i = 0; i < cat->cuda_floors->len; i++) {
     const CupCudaMajorFloor *f = g_ptr_array_index(cat->cuda_floors, i);
     if (text)
@@ -93,7 +94,7 @@ static json_t *list_drivers(const CupCatalog *cat, gboolean text)
                           cup_json_string_or_null(f->driver_windows), "source", f->source));
   }
   if (text)
-    printf("Each CUDA release's own minimum: cudaup list cuda\n");
+    printf(_("Each CUDA release's own minimum: cudaup list cuda\n"));
   return rows;
 }
 
@@ -142,7 +143,7 @@ int cli_list(CliGlobals *g, int argc, char **argv)
 {
   g_autoptr(GError) error = NULL;
   const GOptionEntry entries[] = {G_OPTION_ENTRY_NULL};
-  if (!cli_parse(g, "list", "show what the catalog knows", "gpus|cuda|cudnn|drivers|frameworks",
+  if (!cli_parse(g, "list", N_("show what the catalog knows"), "gpus|cuda|cudnn|drivers|frameworks",
                  entries, &argc, &argv, &error))
     return cli_fail(g, error);
   for (gsize i = 0; argc == 2 && i < G_N_ELEMENTS(subjects); i++) {
@@ -159,7 +160,7 @@ int cli_list(CliGlobals *g, int argc, char **argv)
     return 0;
   }
   g_set_error(&error, CUP_ERROR, CUP_ERROR_USAGE,
-              "cudaup list %s: say what to list: gpus, cuda, cudnn, drivers or frameworks",
+              _("cudaup list %s: say what to list: gpus, cuda, cudnn, drivers or frameworks"),
               argc == 2 ? argv[1] : "");
   return cli_fail(g, error);
 }

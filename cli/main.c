@@ -21,16 +21,17 @@ typedef struct {
 } Command;
 
 static const Command commands[] = {
-    {"detect", "show the NVIDIA GPUs, driver, CUDA toolkits and cuDNN on this machine", cli_detect},
-    {"plan", "choose the driver, CUDA Toolkit, cuDNN and framework build that fit", cli_plan},
-    {"fetch", "download and verify the archives a plan needs into the cache", cli_fetch},
-    {"install", "download, verify and install what the plan needs, then prove it works",
+    {"detect", N_("show the NVIDIA GPUs, driver, CUDA toolkits and cuDNN on this machine"),
+     cli_detect},
+    {"plan", N_("choose the driver, CUDA Toolkit, cuDNN and framework build that fit"), cli_plan},
+    {"fetch", N_("download and verify the archives a plan needs into the cache"), cli_fetch},
+    {"install", N_("download, verify and install what the plan needs, then prove it works"),
      cli_install},
-    {"uninstall", "take back what cudaup installed into a toolkit root", cli_uninstall},
-    {"env", "show, apply or remove the environment of the default CUDA toolkit", cli_env},
-    {"list", "show what the catalog knows: gpus, cuda, cudnn, drivers, frameworks", cli_list},
-    {"verify", "prove that a CUDA toolkit works: driver, libraries, nvcc, shells", cli_verify},
-    {"doctor", "find out why the GPU is not used, and how to fix it", cli_doctor},
+    {"uninstall", N_("take back what cudaup installed into a toolkit root"), cli_uninstall},
+    {"env", N_("show, apply or remove the environment of the default CUDA toolkit"), cli_env},
+    {"list", N_("show what the catalog knows: gpus, cuda, cudnn, drivers, frameworks"), cli_list},
+    {"verify", N_("prove that a CUDA toolkit works: driver, libraries, nvcc, shells"), cli_verify},
+    {"doctor", N_("find out why the GPU is not used, and how to fix it"), cli_doctor},
 };
 
 const GOptionEntry *cli_global_entries(CliGlobals *g)
@@ -38,12 +39,12 @@ const GOptionEntry *cli_global_entries(CliGlobals *g)
   static GOptionEntry entries[7];
   const GOptionEntry table[] = {
       {"root", 0, 0, G_OPTION_ARG_FILENAME, &g->root,
-       "Read every system path under DIR (for tests and offline inspection)", "DIR"},
-      {"catalog", 0, 0, G_OPTION_ARG_FILENAME, &g->catalog, "Use the manifests in DIR", "DIR"},
-      {"log", 0, 0, G_OPTION_ARG_FILENAME, &g->log, "Write the log to FILE", "FILE"},
-      {"verbose", 'v', 0, G_OPTION_ARG_NONE, &g->verbose, "Also log to stderr", NULL},
-      {"no-color", 0, 0, G_OPTION_ARG_NONE, &g->no_color, "Do not colour the output", NULL},
-      {"json", 0, 0, G_OPTION_ARG_NONE, &g->json, "Print the result as stable JSON", NULL},
+       N_("Read every system path under DIR (for tests and offline inspection)"), "DIR"},
+      {"catalog", 0, 0, G_OPTION_ARG_FILENAME, &g->catalog, N_("Use the manifests in DIR"), "DIR"},
+      {"log", 0, 0, G_OPTION_ARG_FILENAME, &g->log, N_("Write the log to FILE"), "FILE"},
+      {"verbose", 'v', 0, G_OPTION_ARG_NONE, &g->verbose, N_("Also log to stderr"), NULL},
+      {"no-color", 0, 0, G_OPTION_ARG_NONE, &g->no_color, N_("Do not colour the output"), NULL},
+      {"json", 0, 0, G_OPTION_ARG_NONE, &g->json, N_("Print the result as stable JSON"), NULL},
       G_OPTION_ENTRY_NULL,
   };
   memcpy(entries, table, sizeof table);
@@ -63,7 +64,7 @@ int cli_fail(const CliGlobals *g, const GError *error)
     fputc('\n', stdout);
     json_decref(o);
   } else {
-    fprintf(stderr, "cudaup: error: %s\n", error->message);
+    fprintf(stderr, _("cudaup: error: %s\n"), error->message);
   }
   return cup_error_exit_code(error);
 }
@@ -71,13 +72,16 @@ int cli_fail(const CliGlobals *g, const GError *error)
 gboolean cli_parse(CliGlobals *g, const char *command, const char *summary, const char *positional,
                    const GOptionEntry *entries, int *argc, char ***argv, GError **error)
 {
-  g_autofree char *param = g_strdup_printf("%s - %s", command, summary);
+  g_autofree char *param = g_strdup_printf("%s - %s", command, _(summary));
   g_autoptr(GOptionContext) ctx = g_option_context_new(positional);
   g_option_context_set_summary(ctx, param);
   if (entries)
-    g_option_context_add_main_entries(ctx, entries, NULL);
-  GOptionGroup *global = g_option_group_new(
-      "global", "Options of every command:", "Show the options of every command", NULL, NULL);
+    g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
+  /* GOption translates the descriptions (N_() in the tables) when --help shows them */
+  g_option_context_set_translation_domain(ctx, GETTEXT_PACKAGE);
+  GOptionGroup *global = g_option_group_new("global", _("Options of every command:"),
+                                            _("Show the options of every command"), NULL, NULL);
+  g_option_group_set_translation_domain(global, GETTEXT_PACKAGE);
   g_option_group_add_entries(global, cli_global_entries(g));
   g_option_context_add_group(ctx, global);
   g_option_context_set_help_enabled(ctx, TRUE);
@@ -94,13 +98,13 @@ gboolean cli_parse(CliGlobals *g, const char *command, const char *summary, cons
   gboolean parsed = g_option_context_parse(ctx, argc, argv, &local);
 #endif
   if (!parsed) {
-    g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE, "%s; run 'cudaup %s --help' for the options",
+    g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE, _("%s; run 'cudaup %s --help' for the options"),
                 local->message, command);
     return FALSE;
   }
   if (*argc > (positional ? 2 : 1)) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
-                "unexpected argument '%s'; run 'cudaup %s --help' for the options",
+                _("unexpected argument '%s'; run 'cudaup %s --help' for the options"),
                 (*argv)[positional ? 2 : 1], command);
     return FALSE;
   }
@@ -113,14 +117,14 @@ gboolean cli_parse(CliGlobals *g, const char *command, const char *summary, cons
 static void print_help(void)
 {
   g_autofree char *codes = cup_error_describe_exit_codes();
-  printf("Usage: cudaup COMMAND [OPTIONS]\n\n"
-         "cudaup sets up an NVIDIA deep-learning machine: GPU, driver, CUDA Toolkit, cuDNN.\n\n"
-         "Commands:\n");
+  printf(_("Usage: cudaup COMMAND [OPTIONS]\n\n"
+           "cudaup sets up an NVIDIA deep-learning machine: GPU, driver, CUDA Toolkit, cuDNN.\n\n"
+           "Commands:\n"));
   for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
-    printf("  %-10s %s\n", commands[i].name, commands[i].summary);
-  printf("\nRun 'cudaup COMMAND --help' for a command's options.\n"
-         "Global options: --root DIR, --catalog DIR, --log FILE, --verbose, --no-color, --json\n"
-         "\nExit codes:\n%s",
+    printf("  %-10s %s\n", commands[i].name, _(commands[i].summary));
+  printf(_("\nRun 'cudaup COMMAND --help' for a command's options.\n"
+           "Global options: --root DIR, --catalog DIR, --log FILE, --verbose, --no-color, --json\n"
+           "\nExit codes:\n%s"),
          codes);
 }
 
@@ -163,7 +167,7 @@ static int run_command(int argc, char **argv, int at)
     return rc;
   }
   g_set_error(&error, CUP_ERROR, CUP_ERROR_USAGE,
-              "unknown command '%s'; run 'cudaup --help' for the list of commands", name);
+              _("unknown command '%s'; run 'cudaup --help' for the list of commands"), name);
   return cli_fail(NULL, error);
 }
 

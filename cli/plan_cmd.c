@@ -1,4 +1,5 @@
 /* plan_cmd.c - `cudaup plan`: detect (or take the user's facts), load the catalog, plan, show. */
+#include "core/i18n.h"
 #include "cli/selectors.h"
 
 #include <stdio.h>
@@ -9,7 +10,7 @@ static void print_archives(const CupPlan *p)
   for (guint i = 0; i < p->archives->len; i++)
     total += ((CupPlanArchive *)g_ptr_array_index(p->archives, i))->size;
   g_autofree char *size = g_format_size(total);
-  printf("Downloads  %u archives, %s, into %s\n", p->archives->len, size,
+  printf(_("Downloads  %u archives, %s, into %s\n"), p->archives->len, size,
          p->toolkit_root ? p->toolkit_root : "-");
   for (guint i = 0; i < p->archives->len; i++) {
     const CupPlanArchive *a = g_ptr_array_index(p->archives, i);
@@ -30,35 +31,36 @@ static void print_list(const char *title, const GPtrArray *lines)
 
 void cli_plan_print(const CupPlan *p)
 {
-  printf("Plan for %s on %s (%s)\n", p->gpu && p->gpu->name ? p->gpu->name : "no GPU", p->os,
+  printf(_("Plan for %s on %s (%s)\n"), p->gpu && p->gpu->name ? p->gpu->name : _("no GPU"), p->os,
          p->platform);
-  printf("Driver     %s", p->driver_action);
+  printf(_("Driver     %s"), p->driver_action);
   if (p->driver_current)
     printf(" %s", p->driver_current);
   if (p->driver_minimum)
-    printf("; needs %s or newer", p->driver_minimum);
+    printf(_("; needs %s or newer"), p->driver_minimum);
   if (p->driver_minimum_minor_compat)
-    printf(" (%s through minor-version compatibility%s)", p->driver_minimum_minor_compat,
-           p->driver_minor_compat ? ", used by this plan" : "");
+    printf(_(" (%s through minor-version compatibility%s)"), p->driver_minimum_minor_compat,
+           p->driver_minor_compat ? _(", used by this plan") : "");
   if (p->driver_branch)
-    printf("; branch %s", p->driver_branch);
+    printf(_("; branch %s"), p->driver_branch);
   printf("\n");
-  printf("CUDA       %s (%s)\n", p->cuda_version ? p->cuda_version : "-",
-         p->cuda_required   ? "install"
-         : p->cuda_existing ? "installed already: kept"
-                            : "optional: bundled by the framework");
+  printf(_("CUDA       %s (%s)\n"), p->cuda_version ? p->cuda_version : "-",
+         p->cuda_required   ? _("install")
+         : p->cuda_existing ? _("installed already: kept")
+                            : _("optional: bundled by the framework"));
   if (p->cudnn_version)
-    printf("cuDNN      %s%s%s (%s)\n", p->cudnn_version, p->cudnn_variant ? " for " : "",
-           p->cudnn_variant ? p->cudnn_variant : "", p->cudnn_required ? "required" : "install");
+    printf(_("cuDNN      %s%s%s (%s)\n"), p->cudnn_version, p->cudnn_variant ? _(" for ") : "",
+           p->cudnn_variant ? p->cudnn_variant : "",
+           p->cudnn_required ? _("required") : _("install"));
   if (p->framework_name)
-    printf("Framework  %s %s%s%s\n           %s\n", p->framework_name, p->framework_version,
+    printf(_("Framework  %s %s%s%s\n           %s\n"), p->framework_name, p->framework_version,
            p->framework_variant ? " " : "", p->framework_variant ? p->framework_variant : "",
            p->pip_command);
   if (p->archives->len)
     print_archives(p);
-  print_list("Environment", p->environment);
-  print_list("Why", p->reasons);
-  print_list("Warnings", p->warnings);
+  print_list(_("Environment"), p->environment);
+  print_list(_("Why"), p->reasons);
+  print_list(_("Warnings"), p->warnings);
 }
 
 static int run_plan(CliGlobals *g, const CliSelectors *s)
@@ -88,7 +90,7 @@ int cli_plan(CliGlobals *g, int argc, char **argv)
   g_autoptr(GArray) entries = g_array_new(TRUE, TRUE, sizeof(GOptionEntry));
   cli_selectors_add_entries(&s, entries);
   int rc;
-  if (!cli_parse(g, "plan", "choose driver, CUDA Toolkit, cuDNN and framework build", NULL,
+  if (!cli_parse(g, "plan", N_("choose driver, CUDA Toolkit, cuDNN and framework build"), NULL,
                  (const GOptionEntry *)(void *)entries->data, &argc, &argv, &error))
     rc = cli_fail(g, error);
   else

@@ -1,5 +1,6 @@
 /* progress_view.c - download progress on stderr: a redrawn line on a terminal, plain lines in
  * logs. */
+#include "core/i18n.h"
 #include "cli/progress_view.h"
 
 #include <string.h>
@@ -113,8 +114,8 @@ char *cli_progress_overall_text(const CupProgress *p)
   g_autofree char *total = cli_format_size(p->total);
   g_autofree char *speed = cli_format_size((guint64)MAX(p->speed, 0.0));
   g_autofree char *eta = cli_progress_eta_text(p->eta_ms);
-  return g_strdup_printf("%s of %s (%d%%), %s/s, ETA %s, %u active", done, total, percent(p), speed,
-                         eta, active_items(p));
+  return g_strdup_printf(_("%s of %s (%d%%), %s/s, ETA %s, %u active"), done, total, percent(p),
+                         speed, eta, active_items(p));
 }
 
 static const char *stage(const CupProgress *p)
@@ -138,20 +139,22 @@ static char *item_event(const CupProgress *p, const CupProgressItem *it, Seen *s
   gboolean new_source = it->source && g_strcmp0(it->source, seen->source) != 0;
   char *line = NULL;
   if (it->state == CUP_PROGRESS_CACHED && was != CUP_PROGRESS_CACHED)
-    line = g_strdup_printf("%s: %s: in the cache%s", stage(p), it->name, size);
+    line = g_strdup_printf(_("%s: %s: in the cache%s"), stage(p), it->name, size);
   else if (it->state == CUP_PROGRESS_DONE && was != CUP_PROGRESS_DONE)
-    line = g_strdup_printf("%s: %s: done%s%s", stage(p), it->name, size,
-                           it->total && strcmp(stage(p), "download") == 0 ? " verified" : "");
+    line = g_strdup_printf(_("%s: %s: done%s%s"), stage(p), it->name, size,
+                           it->total && strcmp(stage(p), "download") == 0 ? _(" verified") : "");
   else if (it->state == CUP_PROGRESS_FAILED && was != CUP_PROGRESS_FAILED)
-    line = g_strdup_printf("%s: %s: failed after %u attempt%s", stage(p), it->name, it->attempt,
-                           it->attempt == 1 ? "" : "s");
+    line = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%s: %s: failed after %u attempt",
+                                       "%s: %s: failed after %u attempts", it->attempt),
+                           stage(p), it->name, it->attempt);
   else if (it->state == CUP_PROGRESS_RETRYING &&
            (was != CUP_PROGRESS_RETRYING || it->attempt != seen->attempt))
-    line = g_strdup_printf("%s: %s: retrying (attempt %u failed)", stage(p), it->name, it->attempt);
+    line =
+        g_strdup_printf(_("%s: %s: retrying (attempt %u failed)"), stage(p), it->name, it->attempt);
   else if (moving && (!seen->started || new_source))
     line = g_strdup_printf("%s: %s: %s%s%s%s", stage(p), it->name,
-                           seen->started ? "trying" : "starting", size, it->source ? " from " : "",
-                           it->source ? it->source : "");
+                           seen->started ? _("trying") : _("starting"), size,
+                           it->source ? _(" from ") : "", it->source ? it->source : "");
   seen->started = seen->started || moving;
   seen->state = it->state;
   seen->attempt = it->attempt;
@@ -200,12 +203,13 @@ static void render_plain(CliProgressView *v, const CupProgress *p, gint64 now_us
   if (p->final && p->n_items <= 1)
     return;
   if (p->final && p->total == 0) {
-    g_string_append_printf(out, "%s: %s\n", stage(p), all_settled(p) ? "finished" : "stopped");
+    g_string_append_printf(out, "%s: %s\n", stage(p),
+                           all_settled(p) ? _("finished") : _("stopped"));
   } else if (p->final) {
     g_autofree char *done = cli_format_size(p->done);
     g_autofree char *total = cli_format_size(p->total);
-    g_string_append_printf(out, "%s: %s, %s of %s (%d%%)\n", stage(p),
-                           all_settled(p) ? "finished" : "stopped", done, total, percent(p));
+    g_string_append_printf(out, _("%s: %s, %s of %s (%d%%)\n"), stage(p),
+                           all_settled(p) ? _("finished") : _("stopped"), done, total, percent(p));
   } else if (now_us - v->last_overall_us >= CLI_PROGRESS_PLAIN_INTERVAL_US) {
     g_autofree char *text = cli_progress_overall_text(p);
     g_string_append_printf(out, "%s: %s\n", stage(p), text);
@@ -222,7 +226,7 @@ void cli_progress_view_render(CliProgressView *v, const CupProgress *p, gint64 n
       g_string_append(out, CLEAR_LINE);
     v->bar_shown = FALSE;
     if (!p->final)
-      g_string_append_printf(out, "%s: running\n", stage(p));
+      g_string_append_printf(out, _("%s: running\n"), stage(p));
     return;
   }
   if (v->n_seen != p->n_items)

@@ -1,5 +1,6 @@
 /* selectors.c - SELECTORS of DESIGN.md section 3: one option table and one way from options to
  * a plan for every command that plans. */
+#include "core/i18n.h"
 #include "cli/selectors.h"
 
 #include "core/cache.h"
@@ -21,23 +22,25 @@ void cli_selectors_add_entries(CliSelectors *s, GArray *entries)
 {
   const GOptionEntry table[] = {
       {"framework", 0, 0, G_OPTION_ARG_STRING, &s->framework,
-       "pytorch[==V], tensorflow[==V] or none (default)", "NAME[==V]"},
-      {"python", 0, 0, G_OPTION_ARG_STRING, &s->python, "Python version to plan for", "X.Y"},
-      {"cuda", 0, 0, G_OPTION_ARG_STRING, &s->cuda, "Pin the CUDA version", "X.Y[.Z]"},
-      {"cudnn", 0, 0, G_OPTION_ARG_STRING, &s->cudnn, "Pin the cuDNN version", "X.Y[.Z]"},
+       N_("pytorch[==V], tensorflow[==V] or none (default)"), "NAME[==V]"},
+      {"python", 0, 0, G_OPTION_ARG_STRING, &s->python, N_("Python version to plan for"), "X.Y"},
+      {"cuda", 0, 0, G_OPTION_ARG_STRING, &s->cuda, N_("Pin the CUDA version"), "X.Y[.Z]"},
+      {"cudnn", 0, 0, G_OPTION_ARG_STRING, &s->cudnn, N_("Pin the cuDNN version"), "X.Y[.Z]"},
       {"with-toolkit", 0, 0, G_OPTION_ARG_NONE, &s->with_toolkit,
-       "Install the CUDA Toolkit even when the framework bundles CUDA", NULL},
-      {"driver", 0, 0, G_OPTION_ARG_STRING, &s->driver, "Plan for this driver (or 'none')", "VER"},
-      {"os", 0, 0, G_OPTION_ARG_STRING, &s->os, "Plan for linux or windows", "OS"},
-      {"arch", 0, 0, G_OPTION_ARG_STRING, &s->arch, "Plan for x86_64 or sbsa", "ARCH"},
-      {"gpu", 0, 0, G_OPTION_ARG_STRING, &s->gpu, "Plan for the GPU of this name", "NAME"},
-      {"pci", 0, 0, G_OPTION_ARG_STRING, &s->pci, "Plan for the GPU of this PCI id", "10de:XXXX"},
-      {"cc", 0, 0, G_OPTION_ARG_STRING, &s->cc, "Plan for this compute capability", "X.Y"},
+       N_("Install the CUDA Toolkit even when the framework bundles CUDA"), NULL},
+      {"driver", 0, 0, G_OPTION_ARG_STRING, &s->driver, N_("Plan for this driver (or 'none')"),
+       "VER"},
+      {"os", 0, 0, G_OPTION_ARG_STRING, &s->os, N_("Plan for linux or windows"), "OS"},
+      {"arch", 0, 0, G_OPTION_ARG_STRING, &s->arch, N_("Plan for x86_64 or sbsa"), "ARCH"},
+      {"gpu", 0, 0, G_OPTION_ARG_STRING, &s->gpu, N_("Plan for the GPU of this name"), "NAME"},
+      {"pci", 0, 0, G_OPTION_ARG_STRING, &s->pci, N_("Plan for the GPU of this PCI id"),
+       "10de:XXXX"},
+      {"cc", 0, 0, G_OPTION_ARG_STRING, &s->cc, N_("Plan for this compute capability"), "X.Y"},
       {"mirror", 0, 0, G_OPTION_ARG_STRING_ARRAY, &s->mirrors,
-       "Download from this mirror of NVIDIA's layout (repeat for fallbacks, in order)", "URL"},
-      {"prefix", 0, 0, G_OPTION_ARG_FILENAME, &s->prefix, "Toolkit root", "DIR"},
-      {"user", 0, 0, G_OPTION_ARG_NONE, &s->user, "Install for this user only", NULL},
-      {"cache", 0, 0, G_OPTION_ARG_FILENAME, &s->cache, "Download cache directory", "DIR"},
+       N_("Download from this mirror of NVIDIA's layout (repeat for fallbacks, in order)"), "URL"},
+      {"prefix", 0, 0, G_OPTION_ARG_FILENAME, &s->prefix, N_("Toolkit root"), "DIR"},
+      {"user", 0, 0, G_OPTION_ARG_NONE, &s->user, N_("Install for this user only"), NULL},
+      {"cache", 0, 0, G_OPTION_ARG_FILENAME, &s->cache, N_("Download cache directory"), "DIR"},
   };
   g_array_append_vals(entries, table, G_N_ELEMENTS(table));
 }
@@ -68,7 +71,8 @@ static gboolean parse_framework(const char *text, CupRequest *r, GError **error)
     r->framework = CUP_FRAMEWORK_NONE;
   else {
     g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
-                "--framework %s: expected pytorch[==VERSION], tensorflow[==VERSION] or none", text);
+                _("--framework %s: expected pytorch[==VERSION], tensorflow[==VERSION] or none"),
+                text);
     return FALSE;
   }
   r->framework_version = g_strdup(parts[1]);

@@ -2,6 +2,7 @@
  * back what cudaup installed, from the install records (core/txn): files whose sha256 still
  * matches are removed, originals cudaup replaced are put back, files the user changed are kept
  * and listed, and nothing cudaup did not write is touched. */
+#include "core/i18n.h"
 #include "cli/env_apply.h"
 #include "cli/selectors.h"
 
@@ -61,7 +62,7 @@ static char *find_root(const CliGlobals *g, const UninstallArgs *a, GError **err
       return g_strdup(t->root);
   }
   g_set_error(error, CUP_ERROR, CUP_ERROR_NOT_FOUND,
-              "no toolkit with a cudaup install was found; name its root with --prefix DIR");
+              _("no toolkit with a cudaup install was found; name its root with --prefix DIR"));
   return NULL;
 }
 
@@ -75,10 +76,11 @@ static void print_report(const char *root, const char *name, const CupTxnUninsta
 {
   if (r->recovered)
     fprintf(stderr, "cudaup: %s\n", r->recovered);
-  printf("Uninstalled %s from %s: %u removed, %u put back, %u kept (changed since the install)\n",
-         name, root, r->removed->len, r->restored->len, r->kept->len);
-  print_paths("kept    ", r->kept, root);
-  print_paths("restored", r->restored, root);
+  printf(
+      _("Uninstalled %s from %s: %u removed, %u put back, %u kept (changed since the install)\n"),
+      name, root, r->removed->len, r->restored->len, r->kept->len);
+  print_paths(_("kept    "), r->kept, root);
+  print_paths(_("restored"), r->restored, root);
 }
 
 static json_t *report_json(const char *name, const CupTxnUninstallReport *r)
@@ -114,13 +116,13 @@ static void remove_environment(const CliGlobals *g, const char *root)
       continue;
     g_autoptr(CupEnvChange) change = cli_env_remove(g, scope, FALSE, &error);
     if (error != NULL) {
-      fprintf(stderr, "cudaup: warning: the %s environment still names %s: %s\n",
+      fprintf(stderr, _("cudaup: warning: the %s environment still names %s: %s\n"),
               cli_env_scope_name(scope), root, error->message);
       continue;
     }
     if (g->json)
       continue;
-    printf("Environment (%s scope): %s is no longer the default\n", cli_env_scope_name(scope),
+    printf(_("Environment (%s scope): %s is no longer the default\n"), cli_env_scope_name(scope),
            root);
     if (change)
       cli_env_print_change(change, FALSE);
@@ -132,7 +134,7 @@ static int run_uninstall(CliGlobals *g, const UninstallArgs *a)
   g_autoptr(GError) error = NULL;
   if (!a->all && !a->cuda && !a->cudnn) {
     g_set_error(&error, CUP_ERROR, CUP_ERROR_USAGE,
-                "say what to take back: --cuda X.Y, --cudnn X.Y or --all (with --prefix DIR)");
+                _("say what to take back: --cuda X.Y, --cudnn X.Y or --all (with --prefix DIR)"));
     return cli_fail(g, error);
   }
   g_autofree char *root = find_root(g, a, &error);
@@ -145,7 +147,7 @@ static int run_uninstall(CliGlobals *g, const UninstallArgs *a)
   if (names == NULL)
     return cli_fail(g, error);
   if (names->len == 0) {
-    g_set_error(&error, CUP_ERROR, CUP_ERROR_NOT_FOUND, "%s holds no cudaup install", root);
+    g_set_error(&error, CUP_ERROR, CUP_ERROR_NOT_FOUND, _("%s holds no cudaup install"), root);
     return cli_fail(g, error);
   }
   json_t *out = json_pack("{s:s,s:[]}", "root", root, "uninstalled");
@@ -175,14 +177,15 @@ int cli_uninstall(CliGlobals *g, int argc, char **argv)
   g_autoptr(GError) error = NULL;
   UninstallArgs a = {0};
   const GOptionEntry entries[] = {
-      {"prefix", 0, 0, G_OPTION_ARG_FILENAME, &a.prefix, "The toolkit root", "DIR"},
-      {"cuda", 0, 0, G_OPTION_ARG_STRING, &a.cuda, "Take back the CUDA Toolkit X.Y", "X.Y"},
-      {"cudnn", 0, 0, G_OPTION_ARG_STRING, &a.cudnn, "Take back cuDNN X.Y", "X.Y"},
-      {"all", 0, 0, G_OPTION_ARG_NONE, &a.all, "Take back everything cudaup installed there", NULL},
+      {"prefix", 0, 0, G_OPTION_ARG_FILENAME, &a.prefix, N_("The toolkit root"), "DIR"},
+      {"cuda", 0, 0, G_OPTION_ARG_STRING, &a.cuda, N_("Take back the CUDA Toolkit X.Y"), "X.Y"},
+      {"cudnn", 0, 0, G_OPTION_ARG_STRING, &a.cudnn, N_("Take back cuDNN X.Y"), "X.Y"},
+      {"all", 0, 0, G_OPTION_ARG_NONE, &a.all, N_("Take back everything cudaup installed there"),
+       NULL},
       G_OPTION_ENTRY_NULL,
   };
   int rc;
-  if (!cli_parse(g, "uninstall", "take back what cudaup installed into a toolkit root", NULL,
+  if (!cli_parse(g, "uninstall", N_("take back what cudaup installed into a toolkit root"), NULL,
                  entries, &argc, &argv, &error))
     rc = cli_fail(g, error);
   else

@@ -127,13 +127,14 @@ int cli_verify(CliGlobals *g, int argc, char **argv)
   g_autoptr(GError) error = NULL;
   VerifyArgs a = {0};
   const GOptionEntry entries[] = {
-      {"prefix", 0, 0, G_OPTION_ARG_FILENAME, &a.prefix, "Verify the toolkit at this root", "DIR"},
+      {"prefix", 0, 0, G_OPTION_ARG_FILENAME, &a.prefix, N_("Verify the toolkit at this root"),
+       "DIR"},
       {"python", 0, 0, G_OPTION_ARG_FILENAME, &a.python,
-       "Check the frameworks of this Python (default: python3 on PATH)", "EXE"},
+       N_("Check the frameworks of this Python (default: python3 on PATH)"), "EXE"},
       G_OPTION_ENTRY_NULL,
   };
   int rc;
-  if (!cli_parse(g, "verify", "prove that a CUDA toolkit works on this machine", NULL, entries,
+  if (!cli_parse(g, "verify", N_("prove that a CUDA toolkit works on this machine"), NULL, entries,
                  &argc, &argv, &error))
     rc = cli_fail(g, error);
   else

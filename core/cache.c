@@ -2,6 +2,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* sync_file_range(2) */
 #endif
+#include "core/i18n.h"
 #include "core/cache.h"
 
 #include "core/digest.h"
@@ -60,14 +61,14 @@ static gboolean ensure_dir(const char *path, GError **error)
   if (g_mkdir_with_parents(path, 0755) != 0) {
     int saved = errno;
     g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
-                "cannot create the cache directory %s: %s: use --cache DIR to choose another", path,
-                g_strerror(saved));
+                _("cannot create the cache directory %s: %s: use --cache DIR to choose another"),
+                path, g_strerror(saved));
     return FALSE;
   }
   if (g_access(path, W_OK | X_OK) != 0) {
     int saved = errno;
     g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
-                "the cache directory %s is not writable: %s: use --cache DIR to choose another",
+                _("the cache directory %s is not writable: %s: use --cache DIR to choose another"),
                 path, g_strerror(saved));
     return FALSE;
   }
@@ -107,7 +108,7 @@ static gboolean check_key(const char *sha256, GError **error)
 {
   if (cup_sha256_is_hex(sha256))
     return TRUE;
-  g_set_error(error, CUP_ERROR, CUP_ERROR_INTERNAL, "not a SHA-256 cache key: \"%s\"",
+  g_set_error(error, CUP_ERROR, CUP_ERROR_INTERNAL, _("not a SHA-256 cache key: \"%s\""),
               sha256 != NULL ? sha256 : "(null)");
   return FALSE;
 }
@@ -143,7 +144,7 @@ char *cup_cache_lookup(CupCache *cache, const char *sha256, guint64 size, GCance
   if (g_stat(path, &st) != 0) {
     int saved = errno;
     if (saved != ENOENT)
-      g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot read %s: %s", path, g_strerror(saved));
+      g_set_error(error, CUP_ERROR, CUP_ERROR_IO, _("cannot read %s: %s"), path, g_strerror(saved));
     return NULL;
   }
   if ((guint64)st.st_size != size) {
@@ -173,7 +174,7 @@ static int open_part_file(const char *path, int flags, GError **error)
   if (fd < 0) {
     int saved = errno;
     g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
-                "cannot open %s: %s: use --cache DIR to choose another cache", path,
+                _("cannot open %s: %s: use --cache DIR to choose another cache"), path,
                 g_strerror(saved));
   }
   return fd;
@@ -196,7 +197,7 @@ static int open_locked(const char *path, gboolean allow_unlocked, gboolean *busy
       return fd;
     g_close(fd, NULL);
     if (result == CUP_LOCK_FAILED) {
-      g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot lock %s: %s", path, g_strerror(saved));
+      g_set_error(error, CUP_ERROR, CUP_ERROR_IO, _("cannot lock %s: %s"), path, g_strerror(saved));
       return -1;
     }
     if (result != CUP_LOCK_TAKEN) {
@@ -275,7 +276,8 @@ static CupCachePart *part_new(char *path, int fd, GError **error)
   gint64 end = cup_lseek(fd, 0, SEEK_END);
   if (end < 0) {
     int saved = errno;
-    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot seek in %s: %s", path, g_strerror(saved));
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, _("cannot seek in %s: %s"), path,
+                g_strerror(saved));
     part_free(part);
     return NULL;
   }
@@ -299,7 +301,7 @@ CupCachePart *cup_cache_part_open(CupCache *cache, const char *sha256, GError **
     fd = open_locked(path, TRUE, &busy, error);
     if (fd < 0 && busy)
       g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
-                  "%s is locked by another download: wait for it or use --cache DIR", path);
+                  _("%s is locked by another download: wait for it or use --cache DIR"), path);
   }
   if (fd < 0) {
     g_free(path);
@@ -323,16 +325,17 @@ static gboolean set_write_error(const char *path, int code, GError **error)
       || code == EDQUOT
 #endif
   ) {
-    g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
-                "no space left on the disk of %s while writing %s: free space or use --cache DIR",
-                dir, path);
+    g_set_error(
+        error, CUP_ERROR, CUP_ERROR_IO,
+        _("no space left on the disk of %s while writing %s: free space or use --cache DIR"), dir,
+        path);
   } else if (code == EFBIG) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
-                "%s is too large for the file system of %s (FAT32 holds at most 4 GiB per file): "
-                "use --cache DIR on another file system",
+                _("%s is too large for the file system of %s (FAT32 holds at most 4 GiB per file): "
+                  "use --cache DIR on another file system"),
                 path, dir);
   } else {
-    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot write %s: %s", path, g_strerror(code));
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, _("cannot write %s: %s"), path, g_strerror(code));
   }
   return FALSE;
 }
@@ -388,7 +391,7 @@ gboolean cup_cache_part_set_validators(CupCachePart *part, const char *url, cons
   g_autofree char *meta = meta_path(part->path);
   g_autoptr(GError) local = NULL;
   if (!g_file_set_contents(meta, text, (gssize)len, &local)) {
-    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot save the download state: %s",
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, _("cannot save the download state: %s"),
                 local->message);
     return FALSE;
   }
@@ -419,7 +422,7 @@ gboolean cup_cache_part_truncate(CupCachePart *part, GError **error)
 {
   if (truncate_fd(part->fd) != 0 || cup_lseek(part->fd, 0, SEEK_SET) != 0) {
     int saved = errno;
-    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot truncate %s: %s", part->path,
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, _("cannot truncate %s: %s"), part->path,
                 g_strerror(saved));
     return FALSE;
   }
@@ -512,7 +515,7 @@ char *cup_cache_part_commit(CupCachePart *part, CupCache *cache, const char *sha
    * replaces identical bytes, so the last rename winning is harmless. */
   if (g_rename(part->path, final) != 0) {
     int saved = errno;
-    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot move %s to %s: %s", part->path, final,
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, _("cannot move %s to %s: %s"), part->path, final,
                 g_strerror(saved));
     return NULL;
   }

@@ -4,6 +4,7 @@
  * directory it was read from) and the JSON path of the first offending value. Unknown keys are
  * ignored, so keys may be added within a schema version. Look-ups live in catalog_query.c.
  */
+#include "core/i18n.h"
 #include "core/catalog.h"
 
 #include "core/redist.h"
@@ -559,15 +560,15 @@ static json_t *read_json(const char *dir, const char *name, GError **error)
   g_autoptr(GError) read_error = NULL;
   json_error_t jerr;
   if (!g_file_get_contents(path, &contents, &length, &read_error)) {
-    g_set_error(error, CUP_ERROR, CUP_ERROR_CATALOG, "manifests/%s: cannot read: %s", name,
+    g_set_error(error, CUP_ERROR, CUP_ERROR_CATALOG, _("manifests/%s: cannot read: %s"), name,
                 read_error->message);
     return NULL;
   }
   json_t *root = json_loadb(contents, length, JSON_REJECT_DUPLICATES, &jerr);
   if (root == NULL)
     g_set_error(error, CUP_ERROR, CUP_ERROR_CATALOG,
-                "manifests/%s: not valid JSON: %s (line %d, column %d)", name, jerr.text, jerr.line,
-                jerr.column);
+                _("manifests/%s: not valid JSON: %s (line %d, column %d)"), name, jerr.text,
+                jerr.line, jerr.column);
   return root;
 }
 
@@ -660,7 +661,7 @@ static CupGpuTable *load_gpus(const char *dir, GError **error)
   const char *rest = local->message;
   if (g_str_has_prefix(rest, path))
     rest += strlen(path);
-  g_set_error(error, local->domain, local->code, "manifests/gpus.json%s", rest);
+  g_set_error(error, local->domain, local->code, _("manifests/gpus.json%s"), rest);
   return NULL;
 }
 

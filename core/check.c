@@ -360,7 +360,8 @@ static gboolean parse_expect(const char *text, const char *what, CupVersion *out
   if (text == NULL || cup_version_parse(text, out, NULL))
     return TRUE;
   g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
-              "expected %s version \"%s\" is not a version; give it as X.Y or X.Y.Z", what, text);
+              _("expected %s version \"%s\" is not a version; give it as X.Y or X.Y.Z"), what,
+              text);
   return FALSE;
 }
 
@@ -371,7 +372,7 @@ static gboolean lib_dir_ok(const char *lib_dir, GError **error)
       !g_strv_contains((const char *const *)parts, ".."))
     return TRUE;
   g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
-              "library directory \"%s\" must be a path inside the toolkit root, like lib64",
+              _("library directory \"%s\" must be a path inside the toolkit root, like lib64"),
               lib_dir);
   return FALSE;
 }
@@ -404,7 +405,7 @@ static gboolean check_init(CupCheck *c, const CupCheckOptions *o, GError **error
   c->timeout_ms = o->timeout_ms ? o->timeout_ms : CUP_CHECK_TIMEOUT_MS;
   if (o->root == NULL || o->root[0] == '\0' || !(o->cudart || o->cudnn || o->nvcc || o->compile)) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
-                "nothing to check: give a toolkit root and at least one proof to run");
+                _("nothing to check: give a toolkit root and at least one proof to run"));
     return FALSE;
   }
   if (!parse_expect(o->expect_cuda, "CUDA", &c->cuda, error) ||

@@ -1,4 +1,5 @@
 /* digest.c - SHA-256 with OpenSSL 3 EVP, of byte streams and of files. */
+#include "core/i18n.h"
 #include "core/digest.h"
 
 #include "core/error.h"
@@ -103,7 +104,7 @@ static gboolean set_cancelled(GCancellable *cancellable, const char *path, GErro
 {
   if (!g_cancellable_is_cancelled(cancellable))
     return FALSE;
-  g_set_error(error, CUP_ERROR, CUP_ERROR_CANCELLED, "cancelled while reading %s", path);
+  g_set_error(error, CUP_ERROR, CUP_ERROR_CANCELLED, _("cancelled while reading %s"), path);
   return TRUE;
 }
 
@@ -117,7 +118,7 @@ static gssize read_block(int fd, void *buf, gsize want, const char *path, GError
       return got;
     if (errno != EINTR) {
       int saved = errno;
-      g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot read %s: %s", path, g_strerror(saved));
+      g_set_error(error, CUP_ERROR, CUP_ERROR_IO, _("cannot read %s: %s"), path, g_strerror(saved));
       return -1;
     }
   }
@@ -149,7 +150,7 @@ static int open_for_reading(const char *path, GError **error)
   int fd = g_open(path, O_RDONLY | O_BINARY | O_CLOEXEC, 0);
   if (fd < 0) {
     int saved = errno;
-    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot open %s: %s", path, g_strerror(saved));
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, _("cannot open %s: %s"), path, g_strerror(saved));
   }
   return fd;
 }

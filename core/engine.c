@@ -1,5 +1,6 @@
 /* engine.c - runs a plan inside one transaction (see engine.h for the stages and why they are
  * in this order). */
+#include "core/i18n.h"
 #include "core/engine_private.h"
 
 #include "core/error.h"
@@ -235,8 +236,8 @@ static gboolean prove(Run *run, GError **error)
     return TRUE;
   g_autofree char *summary = cup_check_summary(run->r->check);
   g_set_error(error, CUP_ERROR, CUP_ERROR_CHECK,
-              "installed into %s, but the proof failed: %s; 'cudaup uninstall' takes the install "
-              "back",
+              _("installed into %s, but the proof failed: %s; 'cudaup uninstall' takes the install "
+                "back"),
               run->r->root, summary);
   return FALSE;
 }
@@ -295,8 +296,8 @@ static gboolean check_plan(const CupPlan *plan, GError **error)
 {
   if (plan->toolkit_root == NULL || plan->archives->len == 0) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
-                "nothing to install: the plan lists no NVIDIA archive (see the warnings of "
-                "'cudaup plan'; pin --cuda or --cudnn, or add --with-toolkit)");
+                _("nothing to install: the plan lists no NVIDIA archive (see the warnings of "
+                  "'cudaup plan'; pin --cuda or --cudnn, or add --with-toolkit)"));
     return FALSE;
   }
   return TRUE;

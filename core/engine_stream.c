@@ -4,6 +4,7 @@
  * decompression, so memory stays flat), closing the writer is the end of the archive, and a
  * reader that stops makes the writer's send() fail with EPIPE instead of blocking forever
  * (MSG_NOSIGNAL: no SIGPIPE). */
+#include "core/i18n.h"
 #include "core/engine_private.h"
 
 #include "core/error.h"
@@ -31,7 +32,8 @@ CupEngineStream *cup_engine_stream_new(const char *sha256, GError **error)
   int fds[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
     int saved = errno;
-    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot make a socket pair: %s", g_strerror(saved));
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, _("cannot make a socket pair: %s"),
+                g_strerror(saved));
     return NULL;
   }
   int size = STREAM_BUFFER_BYTES;
@@ -108,7 +110,7 @@ void cup_engine_stream_free(CupEngineStream *s)
 CupEngineStream *cup_engine_stream_new(const char *sha256, GError **error)
 {
   (void)sha256;
-  g_set_error_literal(error, CUP_ERROR, CUP_ERROR_UNSUPPORTED, "no streaming on this OS");
+  g_set_error_literal(error, CUP_ERROR, CUP_ERROR_UNSUPPORTED, _("no streaming on this OS"));
   return NULL;
 }
 void cup_engine_stream_sink(const char *sha256, guint64 offset, const guint8 *data, gsize len,

@@ -8,6 +8,7 @@
  * did not follow on (a resumed or restarted transfer), or that failed for any reason, is thrown
  * away and the archive unpacked again from the verified cache file, as every other archive is.
  */
+#include "core/i18n.h"
 #include "core/engine_private.h"
 
 #include "core/error.h"
@@ -87,7 +88,8 @@ static char *staging_for(Run *run, guint i, GError **error)
   cup_remove_tree(staging);
   if (g_mkdir(staging, 0700) != 0) {
     int saved = errno;
-    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot create %s: %s", staging, g_strerror(saved));
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, _("cannot create %s: %s"), staging,
+                g_strerror(saved));
     g_free(staging);
     return NULL;
   }

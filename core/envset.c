@@ -1,5 +1,6 @@
 /* envset.c - the variables and path entries of a toolkit, the scripts that set them, and the
  * marked-block edits of profile files. Pure: strings in, strings out. */
+#include "core/i18n.h"
 #include "core/envset.h"
 
 #include "core/error.h"
@@ -170,21 +171,21 @@ CupEnvSpec *cup_envset_spec_new(const char *os, const char *root, const char *cu
   gboolean windows = g_strcmp0(os, "windows") == 0;
   if (!windows && g_strcmp0(os, "linux") != 0) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
-                "operating system '%s' has no environment rules: use linux or windows",
+                _("operating system '%s' has no environment rules: use linux or windows"),
                 os ? os : "");
     return NULL;
   }
   if (cuda == NULL || !is_major_minor(cuda)) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
-                "CUDA version '%s' is not of the form X.Y: pass e.g. --cuda 12.1",
+                _("CUDA version '%s' is not of the form X.Y: pass e.g. --cuda 12.1"),
                 cuda ? cuda : "");
     return NULL;
   }
   char *canon = root == NULL ? NULL : windows ? windows_root(root) : linux_root(root);
   if (canon == NULL) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
-                "toolkit root '%s' cannot go on PATH: give an absolute directory of its own "
-                "(not a system directory), without '%c' or line breaks",
+                _("toolkit root '%s' cannot go on PATH: give an absolute directory of its own "
+                  "(not a system directory), without '%c' or line breaks"),
                 root ? root : "", windows ? ';' : ':');
     return NULL;
   }
@@ -509,7 +510,7 @@ static gboolean find_block(const char *text, gsize from, Block *b, GError **erro
       }
     }
     g_set_error(error, CUP_ERROR, CUP_ERROR_PARSE,
-                "a '%s' line has no '%s' line after it: delete the unfinished cudaup block",
+                _("a '%s' line has no '%s' line after it: delete the unfinished cudaup block"),
                 CUP_ENVSET_BLOCK_BEGIN, CUP_ENVSET_BLOCK_END);
     return FALSE;
   }

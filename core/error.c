@@ -1,4 +1,5 @@
 /* error.c - the CUP_ERROR domain and the one exit-code table. */
+#include "core/i18n.h"
 #include "core/error.h"
 
 #include <gio/gio.h>
@@ -85,6 +86,6 @@ gboolean cup_error_invalid_at(GError **error, const char *file, const char *jpat
                               const char *format, va_list args)
 {
   g_autofree char *why = g_strdup_vprintf(format, args);
-  g_set_error(error, CUP_ERROR, CUP_ERROR_CATALOG, "%s: invalid at %s: %s", file, jpath, why);
+  g_set_error(error, CUP_ERROR, CUP_ERROR_CATALOG, _("%s: invalid at %s: %s"), file, jpath, why);
   return FALSE;
 }

@@ -138,7 +138,7 @@ static void report(Extractor *x, CupProgressState state, gboolean final)
 static gboolean cancelled(Extractor *x, GError **error)
 {
   g_set_error(error, CUP_ERROR, CUP_ERROR_CANCELLED,
-              "extracting the %s archive was cancelled; nothing was written", x->o->component);
+              _("extracting the %s archive was cancelled; nothing was written"), x->o->component);
   return FALSE;
 }
 
@@ -167,16 +167,16 @@ static gboolean archive_failed(Extractor *x, const char *after, GError **error)
   int e = archive_errno(x->a);
   const char *why = archive_error_string(x->a) ? archive_error_string(x->a) : "unknown error";
   if (is_io_errno(e))
-    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot read the %s archive %s: %s",
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, _("cannot read the %s archive %s: %s"),
                 x->o->component, x->o->archive, why);
   else if (after != NULL)
     g_set_error(error, CUP_ERROR, CUP_ERROR_PARSE,
-                "the %s archive %s is corrupt or cut short at entry '%s': %s; download it again",
+                _("the %s archive %s is corrupt or cut short at entry '%s': %s; download it again"),
                 x->o->component, x->o->archive, after, why);
   else
     g_set_error(error, CUP_ERROR, CUP_ERROR_PARSE,
-                "the %s archive %s is corrupt or not a .tar.xz or .zip archive: %s; download it "
-                "again",
+                _("the %s archive %s is corrupt or not a .tar.xz or .zip archive: %s; download it "
+                  "again"),
                 x->o->component, x->o->archive, why);
   return FALSE;
 }
@@ -184,7 +184,7 @@ static gboolean archive_failed(Extractor *x, const char *after, GError **error)
 static gboolean io_failed(Extractor *x, int saved, const char *doing, const char *path,
                           GError **error)
 {
-  g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot %s %s/%s (from the %s archive): %s", doing,
+  g_set_error(error, CUP_ERROR, CUP_ERROR_IO, _("cannot %s %s/%s (from the %s archive): %s"), doing,
               x->o->staging, path, x->o->component, g_strerror(saved));
   return FALSE;
 }
@@ -384,8 +384,8 @@ static gboolean write_failed(Extractor *x, GError **error)
   g_autofree char *size = f->file_size ? g_format_size(f->file_size) : g_strdup("unknown");
   g_autofree char *all = g_format_size(f->written);
   g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
-              "no space left on the disk of %s while writing %s from the %s archive (%s of its "
-              "%s written, %s in all): free space and try again",
+              _("no space left on the disk of %s while writing %s from the %s archive (%s of its "
+                "%s written, %s in all): free space and try again"),
               x->o->staging, f->path, x->o->component, done, size, all);
   return FALSE;
 }
@@ -536,7 +536,7 @@ static gboolean open_file(Extractor *x, GError **error)
   GStatBuf st;
   if (x->archive_fd < 0 || fstat(x->archive_fd, &st) != 0) {
     int saved = errno;
-    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot read the %s archive %s: %s",
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, _("cannot read the %s archive %s: %s"),
                 x->o->component, x->o->archive, g_strerror(saved));
     return FALSE;
   }
@@ -628,7 +628,7 @@ static gboolean extractor_init(Extractor *x, const CupExtractOptions *o, GCancel
     x->stage_fd = g_open(o->staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
   if (!o->list_only && x->stage_fd < 0) {
     int saved = errno;
-    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot open the staging directory %s: %s",
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, _("cannot open the staging directory %s: %s"),
                 o->staging, g_strerror(saved));
     return FALSE;
   }

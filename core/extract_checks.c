@@ -1,5 +1,6 @@
 /* extract_checks.c - the pure half of core/extract: entry names and symlink targets checked,
  * and archive paths mapped onto the toolkit tree (see extract.h for the layout). */
+#include "core/i18n.h"
 #include "core/extract_private.h"
 
 #include "core/error.h"
@@ -33,7 +34,7 @@ gboolean cup_extract_refuse(GError **error, const char *component, const char *n
   va_end(args);
   g_autofree char *shown = printable(name);
   g_set_error(error, CUP_ERROR, CUP_ERROR_INTEGRITY,
-              "%s archive: entry '%s' %s; the archive is refused and nothing was written",
+              _("%s archive: entry '%s' %s; the archive is refused and nothing was written"),
               component, shown, why);
   return FALSE;
 }
@@ -118,8 +119,8 @@ static gboolean check_dir_option(const char *what, const char *value, GError **e
     ok = **p != '\0' && strcmp(*p, ".") != 0 && strcmp(*p, "..") != 0;
   if (!ok)
     g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
-                "extract: %s '%s' is not a plain relative path inside the toolkit tree (like "
-                "'lib64' or 'targets/x86_64-linux/lib')",
+                _("extract: %s '%s' is not a plain relative path inside the toolkit tree (like "
+                  "'lib64' or 'targets/x86_64-linux/lib')"),
                 what, value);
   return ok;
 }
@@ -131,7 +132,7 @@ static gboolean check_component(const char *component, GError **error)
       strspn(component, G_CSET_a_2_z G_CSET_A_2_Z G_CSET_DIGITS "_.+") == strlen(component);
   if (!ok)
     g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
-                "extract: '%s' is not a component name like 'cuda_nvcc' or 'cudnn'", component);
+                _("extract: '%s' is not a component name like 'cuda_nvcc' or 'cudnn'"), component);
   return ok;
 }
 

@@ -1,6 +1,7 @@
 /* fetch.c - the download run: mirrors, the cache check, the libcurl multi loop with its
  * parallel transfers, progress, cancel and the deadline; and redistrib manifests. One
  * transfer's request and outcome are in fetch_transfer.c. */
+#include "core/i18n.h"
 #include "core/fetch.h"
 
 #include "core/error.h"
@@ -25,14 +26,14 @@ gboolean cup_fetch_check_mirror(const char *url, gboolean explicit_mirror, GErro
     return TRUE;
   if (local) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
-                "mirror %s: http:// and file:// are allowed only for a mirror named with "
-                "--mirror URL",
+                _("mirror %s: http:// and file:// are allowed only for a mirror named with "
+                  "--mirror URL"),
                 url);
     return FALSE;
   }
   g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
-              "--mirror %s: expected an https:// URL (or http:// or file:// for a local mirror) "
-              "of a tree in NVIDIA's layout, e.g. https://developer.download.nvidia.com/compute",
+              _("--mirror %s: expected an https:// URL (or http:// or file:// for a local mirror) "
+                "of a tree in NVIDIA's layout, e.g. https://developer.download.nvidia.com/compute"),
               url ? url : "(none)");
   return FALSE;
 }
@@ -70,8 +71,8 @@ static gboolean resolve_mirrors(Fetch *f, GError **error)
     g_autofree char *abs = g_canonicalize_filename(o->offline_dir, NULL);
     if (!g_file_test(abs, G_FILE_TEST_IS_DIR)) {
       g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
-                  "--offline %s: not a directory; pass a bundle made by 'cudaup mirror' or a "
-                  "copy of NVIDIA's layout (cuda/redist/..., cudnn/redist/...)",
+                  _("--offline %s: not a directory; pass a bundle made by 'cudaup mirror' or a "
+                    "copy of NVIDIA's layout (cuda/redist/..., cudnn/redist/...)"),
                   o->offline_dir);
       return FALSE;
     }
@@ -117,7 +118,7 @@ static gboolean fetch_init(Fetch *f, const CupFetchOptions *o, CupCache *cache, 
   if (o->deadline_s)
     f->deadline_us = g_get_monotonic_time() + (gint64)o->deadline_s * G_USEC_PER_SEC;
   if (!g_once(&once, init_curl, NULL)) {
-    g_set_error(error, CUP_ERROR, CUP_ERROR_INTERNAL, "libcurl could not be initialised");
+    g_set_error(error, CUP_ERROR, CUP_ERROR_INTERNAL, _("libcurl could not be initialised"));
     return FALSE;
   }
   if (!resolve_mirrors(f, error))
@@ -182,7 +183,7 @@ static gboolean add_items(Fetch *f, const CupFetchItem *items, guint n, guint *m
   for (guint i = 0; i < n; i++) {
     if (!cup_sha256_is_hex(items[i].sha256) || items[i].size == 0 || items[i].path == NULL) {
       g_set_error(error, CUP_ERROR, CUP_ERROR_CATALOG,
-                  "%s: the manifest gives no valid sha256, size and path for it", items[i].name);
+                  _("%s: the manifest gives no valid sha256, size and path for it"), items[i].name);
       return FALSE;
     }
     gpointer index;
@@ -323,15 +324,15 @@ static gboolean out_of_time(Fetch *f)
   GCancellable *c = f->options->cancellable;
   if (c && g_cancellable_is_cancelled(c)) {
     fetch_fail(f, g_error_new(CUP_ERROR, CUP_ERROR_CANCELLED,
-                              "download cancelled; unfinished files are kept in %s and the next "
-                              "run continues them",
+                              _("download cancelled; unfinished files are kept in %s and the next "
+                                "run continues them"),
                               cup_cache_dir(f->cache)));
     return TRUE;
   }
   if (f->deadline_us && g_get_monotonic_time() >= f->deadline_us + G_USEC_PER_SEC) {
     fetch_fail(f, g_error_new(CUP_ERROR, CUP_ERROR_NETWORK,
-                              "the download deadline of %u s passed; unfinished files are kept "
-                              "in %s: run again, or allow more time with --deadline SECONDS",
+                              _("the download deadline of %u s passed; unfinished files are kept "
+                                "in %s: run again, or allow more time with --deadline SECONDS"),
                               f->options->deadline_s, cup_cache_dir(f->cache)));
     return TRUE;
   }
@@ -421,8 +422,8 @@ static gboolean check_pin(const GByteArray *bytes, GHashTable *pins, const char 
   if (strcmp(got, pin) == 0)
     return TRUE;
   g_set_error(error, CUP_ERROR, CUP_ERROR_INTEGRITY,
-              "redistrib_%s.json from %s does not match its pinned sha256 (expected %s, got %s): "
-              "the mirror serves a modified manifest; use NVIDIA's server or fix the mirror",
+              _("redistrib_%s.json from %s does not match its pinned sha256 (expected %s, got %s): "
+                "the mirror serves a modified manifest; use NVIDIA's server or fix the mirror"),
               release, url, pin, got);
   return FALSE;
 }
@@ -451,8 +452,8 @@ static gboolean store_manifest(CupCache *cache, const char *product, const char 
   if (g_mkdir_with_parents(dir, 0755) != 0 ||
       !g_file_set_contents(*path, (const char *)bytes->data, bytes->len, &local)) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
-                "cannot write %s: %s; check the cache directory "
-                "or pass --cache DIR",
+                _("cannot write %s: %s; check the cache directory "
+                  "or pass --cache DIR"),
                 *path, local ? local->message : g_strerror(errno));
     return FALSE;
   }

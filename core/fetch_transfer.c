@@ -1,6 +1,7 @@
 /* fetch_transfer.c - one transfer of a download: its request (resume, protocols, TLS, proxy,
  * stall limits), the callbacks that hash and store bytes as they arrive, and what its outcome
  * means (verify, retry after a backoff, next mirror, or fail). The rules are in fetch.h. */
+#include "core/i18n.h"
 #include "core/fetch_private.h"
 
 #include "core/error.h"
@@ -315,10 +316,11 @@ static void give_up(Transfer *t)
   for (guint i = 0; i < t->statuses->len; i++)
     g_string_append_printf(list, "%s%s", i ? "; " : "", (char *)g_ptr_array_index(t->statuses, i));
   CupErrorCode code = t->memory && t->all_not_found ? CUP_ERROR_NOT_FOUND : CUP_ERROR_NETWORK;
-  transfer_fail(t, g_error_new(CUP_ERROR, code,
-                               "could not download %s (%s) from any mirror: %s; check the network "
-                               "and proxy, or pass --mirror URL or --offline DIR",
-                               t->name, t->path, list->str));
+  transfer_fail(t,
+                g_error_new(CUP_ERROR, code,
+                            _("could not download %s (%s) from any mirror: %s; check the network "
+                              "and proxy, or pass --mirror URL or --offline DIR"),
+                            t->name, t->path, list->str));
 }
 
 static void next_mirror(Transfer *t, const char *status, gboolean not_found)
@@ -487,8 +489,8 @@ static void finished_error(Transfer *t, CURLcode code)
       cup_retry_describe_curl(code, t->errbuf, f->stall_bytes_per_s, f->stall_seconds);
   if (f->deadline_us && g_get_monotonic_time() >= f->deadline_us) {
     transfer_fail(t, g_error_new(CUP_ERROR, CUP_ERROR_NETWORK,
-                                 "gave up on %s (%s): the deadline passed (%s); allow more time "
-                                 "with --deadline SECONDS or try a closer --mirror",
+                                 _("gave up on %s (%s): the deadline passed (%s); allow more time "
+                                   "with --deadline SECONDS or try a closer --mirror"),
                                  t->name, t->url, what));
     return;
   }
@@ -500,7 +502,7 @@ static void finished_error(Transfer *t, CURLcode code)
     next_mirror(t, what, code == CURLE_FILE_COULDNT_READ_FILE);
     return;
   default:
-    transfer_fail(t, g_error_new(CUP_ERROR, CUP_ERROR_INTERNAL, "downloading %s from %s: %s",
+    transfer_fail(t, g_error_new(CUP_ERROR, CUP_ERROR_INTERNAL, _("downloading %s from %s: %s"),
                                  t->name, t->url, what));
   }
 }

@@ -1,5 +1,6 @@
 /* fetchplan.c - download what a plan needs: the redistrib manifests it lacks, then its
  * archives (see fetchplan.h). */
+#include "core/i18n.h"
 #include "core/fetchplan.h"
 
 #include "core/error.h"
@@ -96,8 +97,8 @@ static int fetch_one(const CupFetchOptions *o, CupCache *cache, const char *prod
     g_string_append_printf(tried, "%s%s", tried->len ? ", " : "", release);
   }
   g_set_error(error, CUP_ERROR, CUP_ERROR_NOT_FOUND,
-              "no mirror has NVIDIA's redistrib manifest for %s %s (tried %s); pin another "
-              "version or pass --mirror URL",
+              _("no mirror has NVIDIA's redistrib manifest for %s %s (tried %s); pin another "
+                "version or pass --mirror URL"),
               label, want, tried->len ? tried->str : "no release: none is known for it");
   return -1;
 }
@@ -124,8 +125,8 @@ GPtrArray *cup_fetch_plan_archives(const CupFetchOptions *options, CupCache *cac
 {
   if (lacks_cuda_manifest(plan) || lacks_cudnn_manifest(plan)) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_CATALOG,
-                "the plan lists no archives for %s: NVIDIA's redistrib manifest is missing; "
-                "fetch it first (cudaup fetch does) or pass --catalog DIR",
+                _("the plan lists no archives for %s: NVIDIA's redistrib manifest is missing; "
+                  "fetch it first (cudaup fetch does) or pass --catalog DIR"),
                 lacks_cuda_manifest(plan) ? "the CUDA Toolkit" : "cuDNN");
     return NULL;
   }

@@ -1,4 +1,5 @@
 /* gpudb.c - load and query manifests/gpus.json (schema: manifests/README.md). */
+#include "core/i18n.h"
 #include "core/gpudb.h"
 
 #include "core/error.h"
@@ -263,14 +264,15 @@ CupGpuTable *cup_gpu_table_load(const char *path, GError **error)
   g_autoptr(GError) read_error = NULL;
   json_error_t jerr;
   if (!g_file_get_contents(path, &contents, &length, &read_error)) {
-    g_set_error(error, CUP_ERROR, CUP_ERROR_CATALOG, "%s: cannot read: %s", path,
+    g_set_error(error, CUP_ERROR, CUP_ERROR_CATALOG, _("%s: cannot read: %s"), path,
                 read_error->message);
     return NULL;
   }
   g_autoptr(json_t) root = json_loadb(contents, length, JSON_REJECT_DUPLICATES, &jerr);
   if (root == NULL) {
-    g_set_error(error, CUP_ERROR, CUP_ERROR_CATALOG, "%s: not valid JSON: %s (line %d, column %d)",
-                path, jerr.text, jerr.line, jerr.column);
+    g_set_error(error, CUP_ERROR, CUP_ERROR_CATALOG,
+                _("%s: not valid JSON: %s (line %d, column %d)"), path, jerr.text, jerr.line,
+                jerr.column);
     return NULL;
   }
   g_autoptr(CupGpuTable) table = table_new();

@@ -1,4 +1,5 @@
 /* log.c - the log writer. */
+#include "core/i18n.h"
 #include "core/log.h"
 
 #include "core/error.h"
@@ -71,8 +72,8 @@ static FILE *open_log(const char *path, GError **error)
   if (g_mkdir_with_parents(dir, 0700) != 0) {
     int saved = errno;
     g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
-                "cannot create the log directory %s: %s; pass "
-                "--log FILE with a writable path",
+                _("cannot create the log directory %s: %s; pass "
+                  "--log FILE with a writable path"),
                 dir, g_strerror(saved));
     return NULL;
   }
@@ -80,7 +81,7 @@ static FILE *open_log(const char *path, GError **error)
   if (f == NULL) {
     int saved = errno;
     g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
-                "cannot open the log file %s: %s; pass --log FILE with a writable path", path,
+                _("cannot open the log file %s: %s; pass --log FILE with a writable path"), path,
                 g_strerror(saved));
   }
   return f;

@@ -1,4 +1,5 @@
 /* osinfo.c - OS facts: os-release, arch, WSL, Secure Boot, kernel modules, Pythons on PATH. */
+#include "core/i18n.h"
 #include "core/osinfo.h"
 
 #include "core/paths.h"
@@ -32,7 +33,7 @@ static char *read_sys_file(const char *root, const char *sys_path, GError **erro
 {
   g_autofree char *host = cup_root_host_path(root, sys_path);
   if (host == NULL) {
-    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "no such file (or a symlink loop)");
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, _("no such file (or a symlink loop)"));
     return NULL;
   }
   return cup_read_small_file(host, PROC_FILE_MAX, NULL, error);

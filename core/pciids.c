@@ -1,4 +1,5 @@
 /* pciids.c - the parts of pci.ids that detect needs (format: the header of pci.ids itself). */
+#include "core/i18n.h"
 #include "core/pciids.h"
 
 #include "core/error.h"
@@ -188,8 +189,8 @@ CupPciIds *cup_pci_ids_load(const char *path, GError **error)
     parse_buffer(ids, &ps);
   if (!ps.seen_vendor) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_PARSE,
-                "%s: not a pci.ids file (no vendor lines); install the pci.ids package or pass "
-                "--pci-ids FILE",
+                _("%s: not a pci.ids file (no vendor lines); install the pci.ids package or pass "
+                  "--pci-ids FILE"),
                 path);
     return NULL;
   }
@@ -220,7 +221,7 @@ char *cup_pci_ids_find(const char *root, const char *override, GError **error)
     if (g_file_test(override, G_FILE_TEST_IS_REGULAR))
       return g_strdup(override);
     g_set_error(error, CUP_ERROR, CUP_ERROR_NOT_FOUND,
-                "pci.ids file %s (from --pci-ids) not found; pass an existing file", override);
+                _("pci.ids file %s (from --pci-ids) not found; pass an existing file"), override);
     return NULL;
   }
   for (gsize i = 0; i < G_N_ELEMENTS(system_paths); i++)
@@ -233,7 +234,7 @@ char *cup_pci_ids_find(const char *root, const char *override, GError **error)
   g_ptr_array_add(tried, NULL);
   g_autofree char *list = g_strjoinv(", ", (char **)tried->pdata);
   g_set_error(error, CUP_ERROR, CUP_ERROR_NOT_FOUND,
-              "pci.ids not found (tried %s); install the pci.ids package or pass --pci-ids FILE",
+              _("pci.ids not found (tried %s); install the pci.ids package or pass --pci-ids FILE"),
               list);
   return NULL;
 }

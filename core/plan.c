@@ -11,6 +11,7 @@
  *  - framework builds fix their CUDA, cuDNN and Python: manifests/pytorch.json,
  *    manifests/tensorflow.json.
  */
+#include "core/i18n.h"
 #include "core/plan_private.h"
 
 #include "core/error.h"
@@ -355,8 +356,8 @@ static gboolean plan_torch(CupPlan *plan, const Ctx *c, GError **error)
     const CupTorchRelease *r = cup_catalog_torch_release(c->catalog, pin);
     if (r == NULL) {
       g_set_error(error, CUP_ERROR, CUP_ERROR_NOT_FOUND,
-                  "PyTorch %s is not a release cudaup knows; run 'cudaup list frameworks' for "
-                  "the known ones",
+                  _("PyTorch %s is not a release cudaup knows; run 'cudaup list frameworks' for "
+                    "the known ones"),
                   pin);
       return FALSE;
     }
@@ -393,18 +394,18 @@ static void tf_refusal(const Ctx *c, const char *pin, GError **error)
   const CupTfRelease *newest_here = find_tf(c, NULL, FALSE);
   if (pin && find_tf(c, pin, TRUE) == NULL) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_NOT_FOUND,
-                "TensorFlow %s is not a release cudaup knows; run 'cudaup list frameworks' for "
-                "the known ones",
+                _("TensorFlow %s is not a release cudaup knows; run 'cudaup list frameworks' for "
+                  "the known ones"),
                 pin);
   } else if (pin && strcmp(c->os, "windows") == 0 && newest_here) {
     g_autofree char *last = cup_major_minor(newest_here->version);
     g_set_error(error, CUP_ERROR, CUP_ERROR_NO_COMPATIBLE,
-                "TensorFlow %s has no native Windows GPU build (the last is %s): use WSL2, or "
-                "choose TensorFlow %s",
+                _("TensorFlow %s has no native Windows GPU build (the last is %s): use WSL2, or "
+                  "choose TensorFlow %s"),
                 pin, last, last);
   } else {
-    g_set_error(error, CUP_ERROR, CUP_ERROR_NO_COMPATIBLE, "TensorFlow %s has no GPU build for %s",
-                pin ? pin : "(any version)", c->os);
+    g_set_error(error, CUP_ERROR, CUP_ERROR_NO_COMPATIBLE,
+                _("TensorFlow %s has no GPU build for %s"), pin ? pin : "(any version)", c->os);
   }
 }
 
@@ -588,9 +589,9 @@ static gboolean plan_cudnn(CupPlan *plan, const Ctx *c, const char *want, GError
     return TRUE;
   }
   g_set_error(error, CUP_ERROR, CUP_ERROR_NO_COMPATIBLE,
-              "no cuDNN %s supports CUDA %s; run 'cudaup list cudnn' for what each release "
-              "supports",
-              want ? want : "release", cuda);
+              _("no cuDNN %s supports CUDA %s; run 'cudaup list cudnn' for what each release "
+                "supports"),
+              want ? want : _("release"), cuda);
   return FALSE;
 }
 
@@ -609,7 +610,7 @@ static gboolean check_request(const CupRequest *r, GError **error)
     }
   }
   if (r->os && strcmp(r->os, "linux") != 0 && strcmp(r->os, "windows") != 0) {
-    g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE, "--os %s: expected linux or windows", r->os);
+    g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE, _("--os %s: expected linux or windows"), r->os);
     return FALSE;
   }
   return TRUE;
@@ -639,8 +640,8 @@ static gboolean plan_gpu(CupPlan *plan, const Ctx *c, GError **error)
   if (c->gpu == NULL) {
     if (c->request->framework != CUP_FRAMEWORK_NONE) {
       g_set_error(error, CUP_ERROR, CUP_ERROR_NO_COMPATIBLE,
-                  "no NVIDIA GPU was found, so no framework build can be chosen for it: pass "
-                  "--gpu NAME, --pci 10de:XXXX or --cc X.Y to plan for another machine");
+                  _("no NVIDIA GPU was found, so no framework build can be chosen for it: pass "
+                    "--gpu NAME, --pci 10de:XXXX or --cc X.Y to plan for another machine"));
       return FALSE;
     }
     cup_plan_warn(plan, "no NVIDIA GPU: the CUDA Toolkit can compile here, but nothing can run");
@@ -649,8 +650,8 @@ static gboolean plan_gpu(CupPlan *plan, const Ctx *c, GError **error)
   plan->gpu = cup_gpu_copy(c->gpu);
   if (c->cc == NULL) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_NO_COMPATIBLE,
-                "the compute capability of %s (%s) is unknown: pass --cc X.Y (see NVIDIA's "
-                "list at https://developer.nvidia.com/cuda-gpus)",
+                _("the compute capability of %s (%s) is unknown: pass --cc X.Y (see NVIDIA's "
+                  "list at https://developer.nvidia.com/cuda-gpus)"),
                 gpu_label(c), c->gpu->pci_id ? c->gpu->pci_id : "no PCI id");
     return FALSE;
   }
@@ -717,7 +718,7 @@ static gboolean plan_choose(CupPlan *plan, const Ctx *c, GError **error)
   if (c->request->cudnn && c->request->framework == CUP_FRAMEWORK_TENSORFLOW &&
       !cup_version_matches(c->request->cudnn, cudnn_want)) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_NO_COMPATIBLE,
-                "TensorFlow %s was built with cuDNN %s, not %s", plan->framework_version,
+                _("TensorFlow %s was built with cuDNN %s, not %s"), plan->framework_version,
                 cudnn_want, c->request->cudnn);
     return FALSE;
   }

@@ -1,4 +1,5 @@
 /* planinput.c - user overrides of detected facts. */
+#include "core/i18n.h"
 #include "core/planinput.h"
 
 #include "core/error.h"
@@ -29,14 +30,15 @@ static CupGpu *gpu_by_pci(const CupCatalog *cat, const char *pci_id, GError **er
   char tail;
   if (sscanf(pci_id, "%4x:%4x%c", &vendor, &device, &tail) != 2) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
-                "--pci %s: expected VENDOR:DEVICE in hex, like 10de:2204 (see lspci -nn)", pci_id);
+                _("--pci %s: expected VENDOR:DEVICE in hex, like 10de:2204 (see lspci -nn)"),
+                pci_id);
     return NULL;
   }
   const CupGpuEntry *e = cup_gpu_table_lookup(cat->gpus, (guint16)vendor, (guint16)device);
   if (e == NULL) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_NOT_FOUND,
-                "--pci %s: not a CUDA GPU cudaup knows; check the id with 'cudaup list gpus', or "
-                "pass --cc X.Y instead",
+                _("--pci %s: not a CUDA GPU cudaup knows; check the id with 'cudaup list gpus', or "
+                  "pass --cc X.Y instead"),
                 pci_id);
     return NULL;
   }
@@ -62,14 +64,14 @@ static CupGpu *gpu_by_name(const CupCatalog *cat, const char *name, GError **err
   }
   if (first == NULL) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_NOT_FOUND,
-                "--gpu '%s': no GPU of that name in cudaup's table; try 'cudaup list gpus' or "
-                "pass --pci 10de:XXXX",
+                _("--gpu '%s': no GPU of that name in cudaup's table; try 'cudaup list gpus' or "
+                  "pass --pci 10de:XXXX"),
                 name);
     return NULL;
   }
   if (others->len > 0) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_NOT_FOUND,
-                "--gpu '%s' is ambiguous: %s (%s, CC %s)%s; pass --pci with the id lspci shows",
+                _("--gpu '%s' is ambiguous: %s (%s, CC %s)%s; pass --pci with the id lspci shows"),
                 name, first->pci_id, first->name, first->arch->compute_capability, others->str);
     return NULL;
   }

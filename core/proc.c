@@ -5,6 +5,7 @@
  * and leaves a child holding the pipe could then not be killed as a group. Here we reap it
  * ourselves, so its zombie keeps the id valid until the group has been killed.
  */
+#include "core/i18n.h"
 #include "core/proc.h"
 
 #include "core/error.h"
@@ -30,8 +31,8 @@ char *cup_proc_output_text(GBytes *output)
 
 static void set_timeout_error(const CupProcOptions *o, GError **error)
 {
-  g_set_error(error, CUP_ERROR, CUP_ERROR_INTERNAL, "%s did not finish within %u ms and was killed",
-              o->argv[0], o->timeout_ms);
+  g_set_error(error, CUP_ERROR, CUP_ERROR_INTERNAL,
+              _("%s did not finish within %u ms and was killed"), o->argv[0], o->timeout_ms);
 }
 
 #ifdef G_OS_UNIX
@@ -53,7 +54,7 @@ static GPid spawn(const CupProcOptions *o, int out_fd, GError **error)
   if (!g_spawn_async_with_pipes_and_fds(o->cwd, o->argv, o->envp, flags, child_setup, NULL, -1,
                                         out_fd, o->merge_stderr ? out_fd : -1, NULL, NULL, 0, &pid,
                                         NULL, NULL, NULL, &local)) {
-    g_set_error(error, CUP_ERROR, CUP_ERROR_NOT_FOUND, "cannot run %s: %s", o->argv[0],
+    g_set_error(error, CUP_ERROR, CUP_ERROR_NOT_FOUND, _("cannot run %s: %s"), o->argv[0],
                 local->message);
     return 0;
   }
@@ -114,7 +115,7 @@ GBytes *cup_proc_run_full(const CupProcOptions *o, int *exit_status, GError **er
   *status = -1;
   g_autoptr(GError) local = NULL;
   if (!g_unix_open_pipe(fds, FD_CLOEXEC, &local)) {
-    g_set_error(error, CUP_ERROR, CUP_ERROR_INTERNAL, "cannot run %s: %s", o->argv[0],
+    g_set_error(error, CUP_ERROR, CUP_ERROR_INTERNAL, _("cannot run %s: %s"), o->argv[0],
                 local->message);
     return NULL;
   }
@@ -189,7 +190,7 @@ GBytes *cup_proc_run_full(const CupProcOptions *o, int *exit_status, GError **er
   g_autoptr(GError) local = NULL;
   g_autoptr(GSubprocess) proc = g_subprocess_launcher_spawnv(launcher, o->argv, &local);
   if (proc == NULL) {
-    g_set_error(error, CUP_ERROR, CUP_ERROR_NOT_FOUND, "cannot run %s: %s", o->argv[0],
+    g_set_error(error, CUP_ERROR, CUP_ERROR_NOT_FOUND, _("cannot run %s: %s"), o->argv[0],
                 local->message);
     return NULL;
   }
@@ -248,7 +249,7 @@ gboolean cup_proc_ldconfig(GError **error)
     return FALSE;
   if (status != 0) {
     g_autofree char *text = cup_proc_output_text(out);
-    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "ldconfig: exit status %d: %s", status,
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, _("ldconfig: exit status %d: %s"), status,
                 g_strstrip(text));
     return FALSE;
   }

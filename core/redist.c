@@ -5,6 +5,7 @@
  * later stage relies on is checked here: sizes are strict decimal strings, hashes are hex of
  * the right length, and a relative_path can never name a file outside the redist directory.
  */
+#include "core/i18n.h"
 #include "core/redist.h"
 
 #include "core/error.h"
@@ -352,8 +353,9 @@ static json_t *load_json(const char *text, gsize len, const char *origin, GError
   json_error_t jerr;
   json_t *root = json_loadb(text != NULL ? text : "", len, JSON_REJECT_DUPLICATES, &jerr);
   if (root == NULL)
-    g_set_error(error, CUP_ERROR, CUP_ERROR_CATALOG, "%s: not valid JSON: %s (line %d, column %d)",
-                origin, jerr.text, jerr.line, jerr.column);
+    g_set_error(error, CUP_ERROR, CUP_ERROR_CATALOG,
+                _("%s: not valid JSON: %s (line %d, column %d)"), origin, jerr.text, jerr.line,
+                jerr.column);
   return root;
 }
 
@@ -428,15 +430,15 @@ static gboolean read_stream(FILE *f, const char *path, GByteArray *buf, GError *
   while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
     if (buf->len + n > CUP_REDIST_MAX_FILE_SIZE) {
       g_set_error(error, CUP_ERROR, CUP_ERROR_CATALOG,
-                  "%s: larger than %u MiB, which no redistrib manifest is; remove the file", path,
-                  CUP_REDIST_MAX_FILE_SIZE >> 20);
+                  _("%s: larger than %u MiB, which no redistrib manifest is; remove the file"),
+                  path, CUP_REDIST_MAX_FILE_SIZE >> 20);
       return FALSE;
     }
     g_byte_array_append(buf, chunk, (guint)n);
   }
   if (ferror(f)) {
     int saved = errno;
-    g_set_error(error, CUP_ERROR, CUP_ERROR_CATALOG, "%s: cannot read: %s", path,
+    g_set_error(error, CUP_ERROR, CUP_ERROR_CATALOG, _("%s: cannot read: %s"), path,
                 g_strerror(saved));
     return FALSE;
   }
@@ -449,7 +451,7 @@ static GBytes *read_capped(const char *path, GError **error)
   FILE *f = g_fopen(path, "rb");
   if (f == NULL) {
     int saved = errno;
-    g_set_error(error, CUP_ERROR, CUP_ERROR_CATALOG, "%s: cannot read: %s", path,
+    g_set_error(error, CUP_ERROR, CUP_ERROR_CATALOG, _("%s: cannot read: %s"), path,
                 g_strerror(saved));
     return NULL;
   }
@@ -533,8 +535,8 @@ static gboolean check_pin(const char *path, const char *kind, const char *releas
   }
   if (g_ascii_strcasecmp(expected, actual) != 0) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_INTEGRITY,
-                "%s: sha256 mismatch: expected %s, got %s; restore the file from NVIDIA or "
-                "reinstall cudaup",
+                _("%s: sha256 mismatch: expected %s, got %s; restore the file from NVIDIA or "
+                  "reinstall cudaup"),
                 path, expected, actual);
     return FALSE;
   }
@@ -551,7 +553,7 @@ static gboolean check_release(CupRedistManifest *manifest, const char *release, 
   if (strcmp(manifest->release, release) == 0)
     return TRUE;
   g_set_error(error, CUP_ERROR, CUP_ERROR_CATALOG,
-              "%s: invalid at $.release_label: \"%s\" does not match the file name's \"%s\"",
+              _("%s: invalid at $.release_label: \"%s\" does not match the file name's \"%s\""),
               manifest->origin, manifest->release, release);
   return FALSE;
 }
@@ -587,7 +589,7 @@ static GPtrArray *list_releases(const char *dir, GPtrArray *warnings, GError **e
   g_autoptr(GError) dir_error = NULL;
   g_autoptr(GDir) d = g_dir_open(dir, 0, &dir_error);
   if (d == NULL) {
-    g_set_error(error, CUP_ERROR, CUP_ERROR_CATALOG, "%s: cannot read: %s", dir,
+    g_set_error(error, CUP_ERROR, CUP_ERROR_CATALOG, _("%s: cannot read: %s"), dir,
                 dir_error->message);
     return NULL;
   }

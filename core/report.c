@@ -1,4 +1,5 @@
 /* report.c - the JSON report of a run (report.h). */
+#include "core/i18n.h"
 #include "core/report.h"
 
 #include "core/error.h"
@@ -45,8 +46,8 @@ gboolean cup_report_write(json_t *report, const char *path, GError **error)
   g_autofree char *with_newline = g_strconcat(text, "\n", NULL);
   if (!g_file_set_contents(path, with_newline, -1, &local)) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
-                "cannot write the report %s: %s; choose another "
-                "--report FILE",
+                _("cannot write the report %s: %s; choose another "
+                  "--report FILE"),
                 path, local->message);
     return FALSE;
   }

@@ -1,4 +1,5 @@
 /* smi.c - nvidia-smi reports: shared value rules, the XML and CSV parsers. */
+#include "core/i18n.h"
 #include "core/smi.h"
 
 #include "core/error.h"
@@ -139,7 +140,7 @@ char *cup_smi_prepare_text(const char *text, gsize len, const char *what, GError
     len = 0;
   if (len > 0 && memchr(text, '\0', len) != NULL) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_PARSE,
-                "%s: the output holds a NUL byte, so it is not nvidia-smi text", what);
+                _("%s: the output holds a NUL byte, so it is not nvidia-smi text"), what);
     return NULL;
   }
   return g_utf8_make_valid(len > 0 ? text : "", (gssize)len);
@@ -176,7 +177,7 @@ CupSmiReport *cup_smi_report_finish(CupSmiReport *report, const char *what, GErr
     return report;
   cup_smi_report_free(report);
   g_set_error(error, CUP_ERROR, CUP_ERROR_PARSE,
-              "%s: found neither a driver version nor a GPU in the output", what);
+              _("%s: found neither a driver version nor a GPU in the output"), what);
   return NULL;
 }
 

@@ -1,4 +1,5 @@
 /* smi_query.c - run nvidia-smi and read the best output form it gives. */
+#include "core/i18n.h"
 #include "core/smi.h"
 
 #include "core/error.h"
@@ -106,7 +107,7 @@ CupSmiReport *cup_smi_query(const char *nvidia_smi_path, guint timeout_ms, GPtrA
       fill_versions(report, nvidia_smi_path, timeout_ms, sink);
     return report;
   }
-  g_set_error(error, CUP_ERROR, CUP_ERROR_NOT_FOUND, "%s gave no usable output: %s",
+  g_set_error(error, CUP_ERROR, CUP_ERROR_NOT_FOUND, _("%s gave no usable output: %s"),
               nvidia_smi_path, (const char *)g_ptr_array_index(sink, sink->len - 1));
   return NULL;
 }

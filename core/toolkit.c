@@ -1,4 +1,5 @@
 /* toolkit.c - installed CUDA toolkits and the cuDNN inside each (see toolkit.h). */
+#include "core/i18n.h"
 #include "core/toolkit.h"
 
 #include "core/error.h"
@@ -146,7 +147,7 @@ static char *read_sys_file(const char *root, const char *sys_path, gsize max, GE
 {
   g_autofree char *host = cup_root_host_path(root, sys_path);
   if (host == NULL) {
-    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "no such file (or a symlink loop)");
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, _("no such file (or a symlink loop)"));
     return NULL;
   }
   return cup_read_small_file(host, max, NULL, error);
@@ -685,8 +686,8 @@ char *cup_toolkit_set_default(const char *root, GError **error)
   GStatBuf st;
   if (g_lstat(link, &st) == 0 && !S_ISLNK(st.st_mode)) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
-                "%s is a directory, not a link: not replaced; move it away to make %s the "
-                "default there",
+                _("%s is a directory, not a link: not replaced; move it away to make %s the "
+                  "default there"),
                 link, root);
     return NULL;
   }
@@ -695,7 +696,7 @@ char *cup_toolkit_set_default(const char *root, GError **error)
     int saved = errno;
     g_unlink(tmp);
     g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
-                "could not point %s at %s: %s; run as root, or use the toolkit's own path", link,
+                _("could not point %s at %s: %s; run as root, or use the toolkit's own path"), link,
                 root, g_strerror(saved));
     return NULL;
   }
@@ -706,8 +707,8 @@ char *cup_toolkit_set_default(const char *root, GError **error)
 {
   (void)root;
   g_set_error_literal(error, CUP_ERROR, CUP_ERROR_UNSUPPORTED,
-                      "a 'cuda' link is for Linux; on Windows CUDA_PATH names the default "
-                      "toolkit (cudaup env apply)");
+                      _("a 'cuda' link is for Linux; on Windows CUDA_PATH names the default "
+                        "toolkit (cudaup env apply)"));
   return NULL;
 }
 #endif

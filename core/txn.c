@@ -1,5 +1,6 @@
 /* txn.c - a transaction on a toolkit root: begin (lock and recover), apply staged entries,
  * commit with the install records, rollback, and recovery on its own. */
+#include "core/i18n.h"
 #include "core/txn_private.h"
 
 #include "core/digest.h"
@@ -73,7 +74,7 @@ gboolean cup_txn_rollback(CupTxn *txn, GError **error)
 {
   if (txn->committed) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_INTERNAL,
-                "the transaction on %s has committed; it cannot be rolled back", txn->root);
+                _("the transaction on %s has committed; it cannot be rolled back"), txn->root);
     return FALSE;
   }
   if (txn->finished)
@@ -142,7 +143,8 @@ gboolean cup_txn_recover(const char *root, guint lock_wait_ms, char **recovered,
 
 static gboolean unsafe(GError **error, const CupTxnEntry *entry, const char *why)
 {
-  g_set_error(error, CUP_ERROR, CUP_ERROR_INTEGRITY, "unsafe entry %s: %s; nothing was installed",
+  g_set_error(error, CUP_ERROR, CUP_ERROR_INTEGRITY,
+              _("unsafe entry %s: %s; nothing was installed"),
               entry->path != NULL ? entry->path : "(no name)", why);
   return FALSE;
 }
@@ -178,8 +180,8 @@ typedef struct {
 static gboolean conflict(GError **error, const char *root, const char *path, const char *what)
 {
   g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
-              "cannot install into %s: %s/%s %s; move it away or choose --prefix DIR", root, root,
-              path, what);
+              _("cannot install into %s: %s/%s %s; move it away or choose --prefix DIR"), root,
+              root, path, what);
   return FALSE;
 }
 
@@ -270,7 +272,7 @@ static gboolean check_staged(const Plan *plan, const CupTxnEntry *entry, GError 
                 (entry->type == CUP_TXN_ENTRY_FILE ? S_ISREG(st.st_mode) : S_ISLNK(st.st_mode));
   if (!ok)
     g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
-                "the staged %s is missing from %s; nothing was installed", entry->path,
+                _("the staged %s is missing from %s; nothing was installed"), entry->path,
                 plan->staging);
   return ok;
 }
@@ -350,8 +352,9 @@ static gboolean usable(CupTxn *txn, GError **error)
 {
   if (!txn->failed && !txn->finished && !txn->committed)
     return TRUE;
-  g_set_error(error, CUP_ERROR, CUP_ERROR_INTERNAL, "the transaction on %s has %s; start a new one",
-              txn->root, txn->failed ? "failed" : "ended");
+  g_set_error(error, CUP_ERROR, CUP_ERROR_INTERNAL,
+              _("the transaction on %s has %s; start a new one"), txn->root,
+              txn->failed ? "failed" : "ended");
   return FALSE;
 }
 
@@ -397,7 +400,7 @@ gboolean cup_txn_apply(CupTxn *txn, const CupTxnPackage *package, const char *st
   if (!usable(txn, error))
     return FALSE;
   if (!txn_record_name_valid(package->name)) {
-    g_set_error(error, CUP_ERROR, CUP_ERROR_INTERNAL, "bad install record name \"%s\"",
+    g_set_error(error, CUP_ERROR, CUP_ERROR_INTERNAL, _("bad install record name \"%s\""),
                 package->name);
     return FALSE;
   }
@@ -439,7 +442,7 @@ static gboolean plan_record(CupTxn *txn, TxnRecord *record, const char *dir, GPt
   if (!g_file_set_contents_full(source, text, -1, G_FILE_SET_CONTENTS_NONE, 0644, &local)) {
     if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOSPC))
       return txn_io_error(error, ENOSPC, txn->root, "write", source);
-    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot write %s: %s", source, local->message);
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, _("cannot write %s: %s"), source, local->message);
     return FALSE;
   }
   g_autofree char *path = g_strjoin("/", CUP_TXN_STATE_DIR, TXN_INSTALLS, file, NULL);

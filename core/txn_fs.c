@@ -3,6 +3,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* syncfs(2) */
 #endif
+#include "core/i18n.h"
 #include "core/txn_private.h"
 
 #include "core/error.h"
@@ -72,20 +73,22 @@ gboolean txn_io_error(GError **error, int errnum, const char *root, const char *
       || errnum == EDQUOT
 #endif
   ) {
-    g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
-                "cannot %s %s: no space left on the disk of %s; free space or choose --prefix DIR",
-                what, path, root);
+    g_set_error(
+        error, CUP_ERROR, CUP_ERROR_IO,
+        _("cannot %s %s: no space left on the disk of %s; free space or choose --prefix DIR"), what,
+        path, root);
   } else if (errnum == EACCES || errnum == EPERM || errnum == EROFS) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
-                "cannot %s %s: %s; run as root or choose --prefix DIR", what, path,
+                _("cannot %s %s: %s; run as root or choose --prefix DIR"), what, path,
                 g_strerror(errnum));
   } else if (errnum == EXDEV) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
-                "cannot %s %s: the staging directory is on another file system than %s; "
-                "stage into cup_txn_staging_dir",
+                _("cannot %s %s: the staging directory is on another file system than %s; "
+                  "stage into cup_txn_staging_dir"),
                 what, path, root);
   } else {
-    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot %s %s: %s", what, path, g_strerror(errnum));
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, _("cannot %s %s: %s"), what, path,
+                g_strerror(errnum));
   }
   return FALSE;
 }

@@ -1,6 +1,7 @@
 /* txn_journal.c - the write-ahead journal of core/txn: journaling and making steps, the commit
  * point, and settling a journal (cleanup after a commit, undo without one), which serves the
  * live commit and rollback and the recovery after a crash alike. */
+#include "core/i18n.h"
 #include "core/txn_private.h"
 
 #include "core/filelock.h"
@@ -328,7 +329,7 @@ static Journal *journal_read(const char *path, gboolean trusted, GError **error)
   g_autofree char *text = NULL;
   g_autoptr(GError) local = NULL;
   if (!g_file_get_contents(path, &text, NULL, &local)) {
-    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot read %s: %s", path, local->message);
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, _("cannot read %s: %s"), path, local->message);
     return NULL;
   }
   g_autoptr(Journal) journal = g_new0(Journal, 1);
@@ -344,8 +345,8 @@ static Journal *journal_read(const char *path, gboolean trusted, GError **error)
     gboolean begin = g_strcmp0(json_string_value(json_object_get(object, "op")), "begin") == 0;
     if (!json_is_object(object) || begin != (i == 0) || !parse_line(journal, object)) {
       g_set_error(error, CUP_ERROR, CUP_ERROR_PARSE,
-                  "line %u of the install journal %s is damaged, so cudaup cannot tell what to "
-                  "undo; check the files it names by hand, then delete it",
+                  _("line %u of the install journal %s is damaged, so cudaup cannot tell what to "
+                    "undo; check the files it names by hand, then delete it"),
                   i + 1, path);
       return NULL;
     }
@@ -359,7 +360,7 @@ static gboolean undo_failed(GError **error, const char *root, const char *what, 
 {
   int saved = errno;
   txn_io_error(error, saved, root, what, path);
-  g_prefix_error(error, "cannot undo an unfinished change: ");
+  g_prefix_error(error, _("cannot undo an unfinished change: "));
   return FALSE;
 }
 

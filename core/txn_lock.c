@@ -1,4 +1,5 @@
 /* txn_lock.c - one lock per toolkit root (ROOT/.cudaup/lock), and the free-space check. */
+#include "core/i18n.h"
 #include "core/txn_private.h"
 
 #include "core/error.h"
@@ -60,10 +61,11 @@ static gboolean locked_error(GError **error, const char *root, const char *path)
   int pid = holder_pid(path);
   if (pid > 0)
     g_set_error(error, CUP_ERROR, CUP_ERROR_LOCKED,
-                "another cudaup (pid %d) is installing into %s; wait for it to finish", pid, root);
+                _("another cudaup (pid %d) is installing into %s; wait for it to finish"), pid,
+                root);
   else
     g_set_error(error, CUP_ERROR, CUP_ERROR_LOCKED,
-                "another cudaup is installing into %s; wait for it to finish", root);
+                _("another cudaup is installing into %s; wait for it to finish"), root);
   return FALSE;
 }
 
@@ -172,7 +174,7 @@ gboolean cup_txn_check_space(const char *dir, guint64 bytes_needed, GError **err
   g_autoptr(GFileInfo) info =
       g_file_query_filesystem_info(file, G_FILE_ATTRIBUTE_FILESYSTEM_FREE, NULL, &local);
   if (info == NULL) {
-    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot read the free space of %s: %s", existing,
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, _("cannot read the free space of %s: %s"), existing,
                 local->message);
     return FALSE;
   }
@@ -187,6 +189,6 @@ gboolean cup_txn_check_space(const char *dir, guint64 bytes_needed, GError **err
   g_autofree char *need = format_size(bytes_needed);
   g_autofree char *have = format_size(free_bytes);
   g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
-              "need %s on %s, %s free; free space or choose --prefix DIR", need, existing, have);
+              _("need %s on %s, %s free; free space or choose --prefix DIR"), need, existing, have);
   return FALSE;
 }

@@ -2,6 +2,7 @@
  * profile files and ld.so.conf.d, issue 6), journaled with the rest of the transaction so
  * that a rollback or the recovery after a crash undoes them too (txn.h, "edit", "extdir" and
  * "ldconfig" lines). */
+#include "core/i18n.h"
 #include "core/txn_private.h"
 
 #include "core/error.h"
@@ -63,7 +64,7 @@ static gboolean copy_file(const char *from, const char *to, GError **error)
   GFileCopyFlags flags =
       G_FILE_COPY_OVERWRITE | G_FILE_COPY_ALL_METADATA | G_FILE_COPY_NOFOLLOW_SYMLINKS;
   if (!g_file_copy(src, dst, flags, NULL, NULL, NULL, &local) || !sync_file(to)) {
-    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot copy %s to %s: %s", from, to,
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, _("cannot copy %s to %s: %s"), from, to,
                 local ? local->message : g_strerror(errno));
     return FALSE;
   }
@@ -77,7 +78,7 @@ static TxnStep *file_step(CupTxn *txn, const char *path, GError **error)
     return txn_step_new(TXN_OP_EDIT, path, NULL, NULL, 0);
   if (!S_ISREG(st.st_mode)) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
-                "%s is not a regular file; cudaup edits only plain files there", path);
+                _("%s is not a regular file; cudaup edits only plain files there"), path);
     return NULL;
   }
   g_autofree char *saved = txn_next_saved(txn);
@@ -98,8 +99,8 @@ gboolean cup_txn_journal_outside(CupTxn *txn, CupTxnOutside kind, const char *pa
 {
   if (!journal_open(txn) || (kind != CUP_TXN_OUTSIDE_LDCONFIG && !txn_outside_path_ok(path))) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
-                "cannot journal a change of %s in the transaction on %s (ended, or not an "
-                "absolute canonical path)",
+                _("cannot journal a change of %s in the transaction on %s (ended, or not an "
+                  "absolute canonical path)"),
                 path ? path : "ldconfig", txn->root);
     return FALSE;
   }
@@ -123,8 +124,8 @@ gboolean cup_txn_journal_registry(CupTxn *txn, const char *snapshot, GError **er
   g_autoptr(json_t) object = json_loads(snapshot, 0, NULL);
   if (!journal_open(txn) || !json_is_object(object)) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
-                "cannot journal a registry snapshot in the transaction on %s (ended, or not a "
-                "snapshot)",
+                _("cannot journal a registry snapshot in the transaction on %s (ended, or not a "
+                  "snapshot)"),
                 txn->root);
     return FALSE;
   }
@@ -138,8 +139,8 @@ gboolean cup_txn_journal_registry(CupTxn *txn, const char *snapshot, GError **er
 static gboolean undo_error(GError **error, const char *what, const char *path, const char *why)
 {
   g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
-              "cannot undo an unfinished change: cannot %s %s (%s); fix that and run cudaup "
-              "again, it will finish the undo",
+              _("cannot undo an unfinished change: cannot %s %s (%s); fix that and run cudaup "
+                "again, it will finish the undo"),
               what, path, why);
   return FALSE;
 }
@@ -194,8 +195,8 @@ gboolean txn_outside_undo(const char *state, const TxnStep *step, gboolean *ldco
     return cup_winenv_snapshot_restore(step->data, error);
 #else
     g_set_error_literal(error, CUP_ERROR, CUP_ERROR_UNSUPPORTED,
-                        "the install journal names Windows registry changes; finish it on "
-                        "Windows");
+                        _("the install journal names Windows registry changes; finish it on "
+                          "Windows"));
     return FALSE;
 #endif
   default:

@@ -1,5 +1,6 @@
 /* txn_record.c - install records (ROOT/.cudaup/installs/<name>.json): reading, writing,
  * listing, and whether a package is installed already. */
+#include "core/i18n.h"
 #include "core/txn_private.h"
 
 #include "core/digest.h"
@@ -238,22 +239,23 @@ TxnRecord *txn_record_load(const char *state, const char *name, GError **error)
   g_autofree char *root = g_path_get_dirname(state);
   if (!txn_record_name_valid(name) || !g_file_test(path, G_FILE_TEST_EXISTS)) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_NOT_FOUND,
-                "%s is not installed in %s: cudaup has no install record %s", name, root, path);
+                _("%s is not installed in %s: cudaup has no install record %s"), name, root, path);
     return NULL;
   }
   g_autofree char *text = NULL;
   g_autoptr(GError) local = NULL;
   if (!g_file_get_contents(path, &text, NULL, &local)) {
-    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, "cannot read %s: %s", path, local->message);
+    g_set_error(error, CUP_ERROR, CUP_ERROR_IO, _("cannot read %s: %s"), path, local->message);
     return NULL;
   }
   json_error_t parse_error;
   g_autoptr(json_t) object = json_loads(text, 0, &parse_error);
   TxnRecord *record = object != NULL ? parse_record(object, name) : NULL;
   if (record == NULL)
-    g_set_error(error, CUP_ERROR, CUP_ERROR_PARSE,
-                "the install record %s is damaged%s%s; cudaup cannot tell which files are its own",
-                path, object == NULL ? ": " : "", object == NULL ? parse_error.text : "");
+    g_set_error(
+        error, CUP_ERROR, CUP_ERROR_PARSE,
+        _("the install record %s is damaged%s%s; cudaup cannot tell which files are its own"), path,
+        object == NULL ? ": " : "", object == NULL ? parse_error.text : "");
   return record;
 }
 

@@ -1,4 +1,5 @@
 /* txn_uninstall.c - taking an install back from its record, as one journaled transaction. */
+#include "core/i18n.h"
 #include "core/txn_private.h"
 
 #include "core/digest.h"
@@ -186,7 +187,8 @@ gboolean cup_txn_uninstall(const char *root, const char *name, guint lock_wait_m
   if (!txn_record_name_valid(name) || !g_file_test(record, G_FILE_TEST_EXISTS)) {
     /* Checked before the lock too, so that a mistyped name creates nothing in @root. */
     g_set_error(error, CUP_ERROR, CUP_ERROR_NOT_FOUND,
-                "%s is not installed in %s: cudaup has no install record %s", name, root, record);
+                _("%s is not installed in %s: cudaup has no install record %s"), name, root,
+                record);
     return FALSE;
   }
   g_autofree char *what = g_strconcat("uninstall of ", name, NULL);

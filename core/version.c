@@ -1,4 +1,5 @@
 /* version.c - parse and compare dotted versions. */
+#include "core/i18n.h"
 #include "core/version.h"
 
 #include "core/error.h"
@@ -44,8 +45,8 @@ gboolean cup_version_parse(const char *text, CupVersion *out, GError **error)
     p++;
   if (v.n_parts == 0 || *p != '\0') {
     g_set_error(error, CUP_ERROR, CUP_ERROR_PARSE,
-                "'%s' is not a version: expected numbers separated by dots, like 12.4 or "
-                "550.54.14",
+                _("'%s' is not a version: expected numbers separated by dots, like 12.4 or "
+                  "550.54.14"),
                 text ? text : "(null)");
     return FALSE;
   }

@@ -1,4 +1,5 @@
 /* winpath.c - the Windows environment of a toolkit, decided without touching Windows. */
+#include "core/i18n.h"
 #include "core/winpath.h"
 
 #include "core/error.h"
@@ -58,8 +59,8 @@ gboolean cup_winenv_check_length(const char *name, const char *value, GError **e
     return TRUE;
   gboolean is_path = g_ascii_strcasecmp(name, "Path") == 0;
   g_set_error(error, CUP_ERROR, CUP_ERROR_IO,
-              "%s would be %ld characters, but Windows allows at most %d (%d with the end "
-              "mark); %s, then try again",
+              _("%s would be %ld characters, but Windows allows at most %d (%d with the end "
+                "mark); %s, then try again"),
               name, units, CUP_WINENV_MAX_CHARS - 1, CUP_WINENV_MAX_CHARS,
               is_path ? "remove entries you no longer need from Path"
                       : "install the toolkit into a shorter folder");
@@ -71,8 +72,8 @@ static gboolean check_entry(const char *entry, GError **error)
   if (*entry == '\0' || strpbrk(entry, ";\"") != NULL || !g_utf8_validate(entry, -1, NULL)) {
     g_autofree char *shown = g_utf8_make_valid(entry, -1);
     g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
-                "Path entry '%s' is empty, not UTF-8 or has ';' or '\"'; choose a toolkit "
-                "folder without them",
+                _("Path entry '%s' is empty, not UTF-8 or has ';' or '\"'; choose a toolkit "
+                  "folder without them"),
                 shown);
     return FALSE;
   }
@@ -155,8 +156,8 @@ static char *normalize_root(const char *root, GError **error)
   if (!g_utf8_validate(r, -1, NULL) || strpbrk(r, ";\"") != NULL || !root_is_absolute(r)) {
     g_autofree char *shown = g_utf8_make_valid(root, -1);
     g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
-                "toolkit root '%s' is not an absolute Windows folder without ';' or '\"'; "
-                "give one such as C:\\Program Files\\NVIDIA GPU Computing Toolkit\\CUDA\\v13.0",
+                _("toolkit root '%s' is not an absolute Windows folder without ';' or '\"'; "
+                  "give one such as C:\\Program Files\\NVIDIA GPU Computing Toolkit\\CUDA\\v13.0"),
                 shown);
     return NULL;
   }
@@ -173,7 +174,7 @@ static char *versioned_name(const char *cuda_version, GError **error)
     ok = parts[i][0] != '\0' && strspn(parts[i], "0123456789") == strlen(parts[i]);
   if (!ok) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
-                "CUDA version '%s' is not of the form X.Y or X.Y.Z; give one such as 13.0",
+                _("CUDA version '%s' is not of the form X.Y or X.Y.Z; give one such as 13.0"),
                 cuda_version);
     return NULL;
   }
@@ -265,8 +266,8 @@ static int name_index(const char *s, const char *const *names, int n)
 static gboolean bad_key(const char *group, const char *key, GError **error)
 {
   g_set_error(error, CUP_ERROR, CUP_ERROR_PARSE,
-              "environment record: [%s] %s is missing or invalid; the record is damaged, so "
-              "remove CUDA_PATH* and the toolkit's Path entries by hand",
+              _("environment record: [%s] %s is missing or invalid; the record is damaged, so "
+                "remove CUDA_PATH* and the toolkit's Path entries by hand"),
               group, key);
   return FALSE;
 }
@@ -310,7 +311,7 @@ CupWinEnvRecord *cup_winenv_record_from_data(const char *data, GError **error)
   g_autoptr(GError) local = NULL;
   if (!g_key_file_load_from_data(kf, data, (gsize)-1, G_KEY_FILE_NONE, &local)) {
     g_set_error(
-        error, CUP_ERROR, CUP_ERROR_PARSE, "environment record: %s; %s", local->message,
+        error, CUP_ERROR, CUP_ERROR_PARSE, _("environment record: %s; %s"), local->message,
         "the record is damaged, so remove CUDA_PATH* and the toolkit's Path entries by hand");
     return NULL;
   }

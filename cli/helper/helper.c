@@ -160,7 +160,7 @@ static gboolean parse_archive(json_t *item, Request *r, GError **error)
                      "version", &version, "path", &path, "sha256", &sha256) != 0)
     return bad_request(error, je.text);
   if (!is_name(component) || !is_name(version) || !cup_sha256_is_hex(sha256))
-    return bad_request(error, "an archive's component, version or sha256 is not valid");
+    return bad_request(error, _("an archive's component, version or sha256 is not valid"));
   Archive *a = g_new0(Archive, 1);
   a->component = g_strdup(component), a->version = g_strdup(version);
   a->path = g_strdup(path), a->sha256 = g_strdup(sha256);
@@ -181,15 +181,15 @@ static gboolean parse_fields(json_t *j, Request *r, GError **error)
                      "environment", &env, "set_default", &set_default, "check", &check) != 0)
     return bad_request(error, je.text);
   if (format != 1)
-    return bad_request(error, "unknown format (this helper reads format 1)");
+    return bad_request(error, _("unknown format (this helper reads format 1)"));
   if (strcmp(platform, "linux-x86_64") != 0 && strcmp(platform, "linux-sbsa") != 0)
-    return bad_request(error, "platform is not linux-x86_64 or linux-sbsa");
+    return bad_request(error, _("platform is not linux-x86_64 or linux-sbsa"));
   if (strcmp(env, "system") != 0 && strcmp(env, "none") != 0)
-    return bad_request(error, "environment is not \"system\" or \"none\"");
+    return bad_request(error, _("environment is not \"system\" or \"none\""));
   if ((cuda && !is_name(cuda)) || (cudnn && !is_name(cudnn)))
-    return bad_request(error, "cuda or cudnn is not a version");
+    return bad_request(error, _("cuda or cudnn is not a version"));
   if (!json_is_array(archives) || json_array_size(archives) == 0)
-    return bad_request(error, "archives is not a non-empty array");
+    return bad_request(error, _("archives is not a non-empty array"));
   r->cache_dir = g_strdup(cache_dir), r->root = g_strdup(root), r->platform = g_strdup(platform);
   r->cuda = g_strdup(cuda), r->cudnn = g_strdup(cudnn);
   r->system_env = strcmp(env, "system") == 0;
@@ -208,14 +208,14 @@ static Request *read_request(GError **error)
   json_error_t je;
   json_t *j = json_loads(line, JSON_REJECT_DUPLICATES, &je);
   if (j == NULL) {
-    g_autofree char *what = g_strdup_printf("%s at column %d", je.text, je.column);
-    bad_request(error, *line ? what : "nothing was sent");
+    g_autofree char *what = g_strdup_printf(_("%s at column %d"), je.text, je.column);
+    bad_request(error, *line ? what : _("nothing was sent"));
     return NULL;
   }
   g_autoptr(Request) r = g_new0(Request, 1);
   r->archives = g_ptr_array_new_with_free_func((GDestroyNotify)archive_free);
   gboolean ok = json_is_object(j) ? parse_fields(j, r, error)
-                                  : bad_request(error, "the request is not a JSON object");
+                                  : bad_request(error, _("the request is not a JSON object"));
   json_decref(j);
   return ok ? g_steal_pointer(&r) : NULL;
 }
@@ -308,8 +308,8 @@ static gboolean check_request(const Request *r, const Options *o, GError **error
       return FALSE;
     gboolean cudnn = strcmp(a->component, "cudnn") == 0;
     if ((cudnn ? r->cudnn : r->cuda) == NULL)
-      return bad_request(error, cudnn ? "a cudnn archive without \"cudnn\""
-                                      : "a CUDA archive without \"cuda\"");
+      return bad_request(error, cudnn ? _("a cudnn archive without \"cudnn\"")
+                                      : _("a CUDA archive without \"cuda\""));
   }
   return TRUE;
 }

@@ -1,5 +1,6 @@
 /* profile.c - the Linux environment store: the managed scripts, the marked blocks of the
  * profile files, /etc/profile.d and /etc/ld.so.conf.d (which files: profile.h). */
+#include "core/i18n.h"
 #include "platform/linux/profile.h"
 
 #include "core/error.h"
@@ -136,12 +137,12 @@ static char *resolve(const char *root, const char *path, struct stat *st, gboole
   if (host == NULL || stat(host, st) != 0) {
     g_free(host);
     g_set_error_literal(error, CUP_ERROR, CUP_ERROR_IO,
-                        "it is a symlink to a missing file; fix or remove the link");
+                        _("it is a symlink to a missing file; fix or remove the link"));
     return NULL;
   }
   if (!S_ISREG(st->st_mode)) {
     g_free(host);
-    g_set_error_literal(error, CUP_ERROR, CUP_ERROR_IO, "it is not a regular file");
+    g_set_error_literal(error, CUP_ERROR, CUP_ERROR_IO, _("it is not a regular file"));
     return NULL;
   }
   *exists = TRUE;
@@ -159,7 +160,7 @@ static char *read_text(const char *host, GError **error)
   }
   if (strlen(text) != len) {
     g_free(text);
-    g_set_error_literal(error, CUP_ERROR, CUP_ERROR_IO, "it holds a NUL byte: not a text file");
+    g_set_error_literal(error, CUP_ERROR, CUP_ERROR_IO, _("it holds a NUL byte: not a text file"));
     return NULL;
   }
   return text;
@@ -349,7 +350,7 @@ static gboolean compute_whole(const char *old, gconstpointer data, char **result
 {
   if (old != NULL && !cup_envset_is_generated(old)) {
     g_set_error_literal(error, CUP_ERROR, CUP_ERROR_IO,
-                        "cudaup did not write it; move it away and apply again");
+                        _("cudaup did not write it; move it away and apply again"));
     return FALSE;
   }
   *result = g_strdup(data);
@@ -426,7 +427,7 @@ static gboolean user_files(const CupProfileOptions *o, UserFiles *f, GError **er
   if (o->home == NULL || !g_path_is_absolute(o->home) ||
       (o->config_home != NULL && *o->config_home != '\0' && !g_path_is_absolute(o->config_home))) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
-                "home directory '%s' or XDG_CONFIG_HOME '%s' is not an absolute path: set HOME",
+                _("home directory '%s' or XDG_CONFIG_HOME '%s' is not an absolute path: set HOME"),
                 o->home ? o->home : "", o->config_home ? o->config_home : "");
     return FALSE;
   }
@@ -613,7 +614,7 @@ gboolean cup_profile_apply(const CupEnvSpec *spec, const CupProfileOptions *o,
   run_init(&run, spec->scope, o, report);
   if (strcmp(spec->os, "linux") != 0) {
     g_set_error(error, CUP_ERROR, CUP_ERROR_USAGE,
-                "the Linux profile files cannot hold a %s environment", spec->os);
+                _("the Linux profile files cannot hold a %s environment"), spec->os);
     g_string_free(run.failures, TRUE);
     return FALSE;
   }
@@ -662,7 +663,7 @@ static gboolean revert_edit(const CupProfileEdit *e, GError **error)
   if (g_file_test(e->host_path, G_FILE_TEST_EXISTS))
     now = read_text(e->host_path, &local);
   if (local == NULL && g_strcmp0(now, e->new_content) != 0)
-    g_set_error_literal(&local, CUP_ERROR, CUP_ERROR_IO, "changed since cudaup edited it");
+    g_set_error_literal(&local, CUP_ERROR, CUP_ERROR_IO, _("changed since cudaup edited it"));
   else if (local == NULL && e->old_content == NULL)
     delete_file(e->host_path, &local);
   else if (local == NULL) {
@@ -699,7 +700,7 @@ gboolean cup_profile_revert(const CupProfileReport *report, GError **error)
   if (failed->len == 0)
     return TRUE;
   g_set_error(error, CUP_ERROR, CUP_ERROR_PARTIAL,
-              "could not undo the environment edits of %s: restore them by hand", failed->str);
+              _("could not undo the environment edits of %s: restore them by hand"), failed->str);
   return FALSE;
 }
 
