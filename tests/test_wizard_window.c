@@ -137,6 +137,7 @@ static void test_laptop(void)
   click(win, "next_button");
   assert_shows(win, "CUDA Toolkit");
   assert_shows(win, "Total download:");
+  assert_shows(win, "of free disk space");
   g_autofree char *text = page_text(win);
   g_assert_null(strstr(text, "PyTorch"));
   g_assert_nonnull(strstr(text, cuda));
@@ -144,6 +145,73 @@ static void test_laptop(void)
   g_autoptr(GObject) keep = g_object_ref(G_OBJECT(win));
   click(win, "cancel_button");
   g_assert_false(gtk_widget_get_visible(GTK_WIDGET(win))); /* destroyed: closed */
+  cup_test_remove_tree(root);
+}
+
+static GtkWidget *find_named(GtkWidget *w, const char *name)
+{
+  if (g_strcmp0(gtk_widget_get_name(w), name) == 0)
+    return w;
+  for (GtkWidget *c = gtk_widget_get_first_child(w); c; c = gtk_widget_get_next_sibling(c)) {
+    GtkWidget *found = find_named(c, name);
+    if (found)
+      return found;
+  }
+  return NULL;
+}
+
+/* The toplevel whose title is @title, other than @not, or NULL. */
+static GtkWindow *find_toplevel(const char *title, GtkWindow * not )
+{
+  GListModel *tops = gtk_window_get_toplevels(); /* not ours */
+  for (guint i = 0; i < g_list_model_get_n_items(tops); i++) {
+    g_autoptr(GtkWindow) w = g_list_model_get_item(tops, i);
+    if (w != not &&g_strcmp0(gtk_window_get_title(w), title) == 0)
+      return w;
+  }
+  return NULL;
+}
+
+/* "Save answers…" on the plan page: the choices shown, as an answers file; the button opens a
+ * save dialog. */
+static void test_save_answers(void)
+{
+  if (!have_display) {
+    g_test_skip("no display (run under xvfb-run -a)");
+    return;
+  }
+  g_autofree char *root = wz_fixture_root(TRUE);
+  CupWizardWindow *win = open_window(root);
+  for (int i = 0; i < 3; i++)
+    click(win, "next_button");
+  g_assert_cmpstr(cup_wizard_window_page(win), ==, "plan");
+  GtkWidget *button = find_named(GTK_WIDGET(win), "save_answers_button");
+  g_assert_nonnull(button);
+  g_assert_true(gtk_widget_get_mapped(button));
+
+  g_autofree char *file = g_build_filename(home, "lab-answers.ini", NULL);
+  g_autoptr(GError) error = NULL;
+  g_assert_true(cup_wizard_window_save_answers(win, file, &error));
+  g_assert_no_error(error);
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  g_assert_true(g_key_file_load_from_file(kf, file, G_KEY_FILE_NONE, NULL));
+  g_autofree char *framework = g_key_file_get_value(kf, "install", "framework", NULL);
+  g_assert_true(g_str_has_prefix(framework, "pytorch=="));
+  g_autofree char *scope = g_key_file_get_value(kf, "install", "env-scope", NULL);
+  g_assert_nonnull(scope);
+
+  gtk_widget_activate(button);
+  GtkWindow *dialog = NULL;
+  gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+  while (dialog == NULL && g_get_monotonic_time() < deadline) {
+    g_main_context_iteration(NULL, FALSE);
+    dialog = find_toplevel("Save answers", GTK_WINDOW(win));
+  }
+  g_assert_nonnull(dialog);
+  gtk_window_close(dialog);
+  spin();
+  gtk_window_destroy(GTK_WINDOW(win));
+  spin();
   cup_test_remove_tree(root);
 }
 
@@ -189,6 +257,7 @@ int main(int argc, char **argv)
                g_getenv("WAYLAND_DISPLAY") ? g_getenv("WAYLAND_DISPLAY") : "unset");
   g_test_add_func("/wizard/window/laptop-without-driver", test_laptop);
   g_test_add_func("/wizard/window/no-nvidia-gpu", test_no_gpu);
+  g_test_add_func("/wizard/window/save-answers", test_save_answers);
   int rc = g_test_run();
   cup_test_remove_tree(home);
   g_free(home);

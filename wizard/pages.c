@@ -178,6 +178,7 @@ void wz_page_plan_fill(CupWizardWindow *win)
     add_lines(box, _("Administrator rights"), v->admin, NULL);
     add_lines(box, _("Warnings"), v->warnings, "warning");
     add_reasons(box, v->reasons);
+    wz_page_plan_add_save(win, box);
   }
   cup_request_clear(&r);
   wz_choices_clear(&c);

@@ -32,4 +32,12 @@ CupWizardWindow *cup_wizard_window_new(GtkApplication *app, const CupWizardConfi
 /** cup_wizard_window_page: the name of the visible page ("welcome", ...). Not copied. */
 const char *cup_wizard_window_page(CupWizardWindow *win);
 
+/**
+ * cup_wizard_window_save_answers: what "Save answers…" does once a file is chosen: write the
+ * choices of the page "What do you want to run" to @file as an answers file for `cudaup
+ * install --silent --answers FILE` (wizard/wzanswers.h). Errors: wz_answers_save's
+ * (CUP_ERROR_USAGE, CUP_ERROR_IO).
+ */
+gboolean cup_wizard_window_save_answers(CupWizardWindow *win, const char *file, GError **error);
+
 G_END_DECLS

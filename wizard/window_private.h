@@ -53,6 +53,8 @@ void wz_page_computer_fill(CupWizardWindow *win);
 void wz_page_choose_fill_versions(CupWizardWindow *win);
 void wz_page_choose_read(CupWizardWindow *win, WzChoices *c);
 void wz_page_plan_fill(CupWizardWindow *win);
+/* page_answers.c: the "Save answers…" button and its status line, appended to @box. */
+void wz_page_plan_add_save(CupWizardWindow *win, GtkBox *box);
 /* window.c: show page @name ("plan", "done") with its buttons. */
 void wz_show_page(CupWizardWindow *win, const char *name);
 /* Back and Next as the page shown and a running install allow. */
