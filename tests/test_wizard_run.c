@@ -14,6 +14,7 @@
 #include "tests/testutil.h"
 #include "tests/wizard_fixtures.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -366,11 +367,71 @@ static void test_helper_install(void)
   watch_clear(&w);
 }
 
+/* A catalog without the redistrib manifest of CUDA 13.0.2 (but with its pin) plans no CUDA
+ * archives; the run downloads the manifest from the mirror into the cache, plans the same
+ * choices again and installs, as `cudaup install` does. */
+static void test_manifest_first(void)
+{
+  g_autoptr(Scene) s = scene_new();
+  if (s == NULL)
+    return;
+  g_autofree char *catalog = g_build_filename(s->dir, "catalog", NULL);
+  const char *cp[] = {"/bin/cp", "-r", s->mirror->catalog, catalog, NULL};
+  g_auto(CupTestRun) copied = cup_test_run(cp, NULL);
+  g_assert_cmpint(copied.status, ==, 0);
+  g_autofree char *manifest =
+      g_build_filename(catalog, "redist", "cuda", "redistrib_13.0.2.json", NULL);
+  g_assert_cmpint(g_remove(manifest), ==, 0);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CupCatalog) cat = cup_catalog_load(catalog, NULL, &error);
+  g_assert_no_error(error);
+  WzChoices c = {.framework = CUP_FRAMEWORK_NONE,
+                 .version = g_strdup("13.0"),
+                 .cudnn_pin = g_strdup("9.19"),
+                 .prefix = g_strdup(s->prefix),
+                 .user = TRUE};
+  CupRequest r = {0};
+  wz_choices_to_request(&c, FALSE, g_get_user_data_dir(), &r);
+  g_autoptr(CupPlan) plan = cup_plan_make(s->system, cat, &r, &error);
+  g_assert_no_error(error);
+  cup_request_clear(&r);
+  g_assert_cmpuint(plan->archives->len, <, s->plan->archives->len);
+
+  g_autofree char *url = g_strconcat("file://", s->mirror->root, NULL);
+  Watch w;
+  watch_init(&w);
+  WzRunOptions o = {.plan = plan,
+                    .system = s->system,
+                    .catalog = cat,
+                    .mirror = url,
+                    .cache_dir = s->cache,
+                    .log_path = s->log,
+                    .user_scope = TRUE,
+                    .no_environment = TRUE,
+                    .skip_verify = TRUE,
+                    .choices = &c,
+                    .catalog_dir = catalog};
+  g_autoptr(WzRunOutcome) out = run_to_end(&o, &w, NULL, &error);
+  wz_choices_clear(&c);
+  g_assert_no_error(error);
+  g_autofree char *nvcc = g_build_filename(s->prefix, "bin", "nvcc", NULL);
+  g_assert_true(g_file_test(nvcc, G_FILE_TEST_IS_EXECUTABLE));
+  g_autofree char *fetched =
+      g_build_filename(s->cache, "manifests", "cuda", "redistrib_13.0.2.json", NULL);
+  g_assert_true(g_file_test(fetched, G_FILE_TEST_IS_REGULAR));
+  gboolean said = FALSE;
+  for (guint i = 0; i < w.lines->len; i++)
+    said = said || strstr(g_ptr_array_index(w.lines, i), "Downloaded 1 redistrib manifest");
+  g_assert_true(said);
+  watch_clear(&w);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/wizard-run/install", test_install);
   g_test_add_func("/wizard-run/cancel", test_cancel);
+  g_test_add_func("/wizard-run/manifest-first", test_manifest_first);
   g_test_add_func("/wizard-run/helper-protocol", test_helper_protocol);
   g_test_add_func("/wizard-run/helper-install", test_helper_install);
   return g_test_run();

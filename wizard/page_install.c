@@ -141,6 +141,9 @@ void wz_page_install_start(CupWizardWindow *win)
                     .cacert = win->config.cacert,
                     .log_path = win->log_path,
                     .user_scope = win->user_scope,
+                    .choices = &c,
+                    .is_admin = win->is_admin,
+                    .catalog_dir = win->config.catalog,
                     .progress = on_event,
                     .log = on_log,
                     .data = win};

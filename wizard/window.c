@@ -1,6 +1,7 @@
 /* window.c - the wizard's window and its navigation (window.h). */
 #include "wizard/window_private.h"
 
+#include "core/cache.h"
 #include "core/detect.h"
 #include "core/i18n.h"
 
@@ -152,7 +153,13 @@ static gboolean system_is_korean(void)
 
 static void load_facts(CupWizardWindow *win)
 {
-  win->catalog = cup_catalog_load(win->config.catalog, NULL, &win->catalog_error);
+  /* The redistrib manifests an earlier install downloaded are in the cache (wzrun_manifests.c):
+   * read them too, as the CLI does. A cache that cannot be opened is the install's to report. */
+  g_autofree char *cache_dir =
+      win->config.cache ? g_strdup(win->config.cache) : cup_cache_default_dir();
+  g_autoptr(CupCache) cache = cup_cache_open(cache_dir, NULL);
+  win->catalog = cup_catalog_load(
+      win->config.catalog, cache ? cup_cache_manifests_dir(cache) : NULL, &win->catalog_error);
   CupDetectOptions o = {.root = win->config.root,
                         .manifests_dir = win->config.catalog,
                         .pci_ids_path = win->config.pci_ids,

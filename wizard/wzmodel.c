@@ -14,6 +14,15 @@ void wz_choices_clear(WzChoices *c)
   memset(c, 0, sizeof *c);
 }
 
+void wz_choices_copy(const WzChoices *from, WzChoices *to)
+{
+  *to = *from;
+  char **strs[] = {&to->version, &to->python, &to->cuda_pin,   &to->cudnn_pin,
+                   &to->prefix,  &to->mirror, &to->offline_dir};
+  for (gsize i = 0; i < G_N_ELEMENTS(strs); i++)
+    *strs[i] = g_strdup(*strs[i]);
+}
+
 /* An entry left empty (or blank) is an option not given. */
 static char *given(const char *text)
 {

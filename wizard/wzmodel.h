@@ -28,6 +28,10 @@ typedef struct {
 /** wz_choices_clear: free every string of @c and zero it. */
 void wz_choices_clear(WzChoices *c);
 
+/** wz_choices_copy: @to (uninitialised) receives a deep copy of @from; clear it with
+ * wz_choices_clear. */
+void wz_choices_copy(const WzChoices *from, WzChoices *to);
+
 /**
  * wz_choices_to_request: fill @r (zeroed by the caller, cleared with cup_request_clear) from
  * @c. For CUDA development the chosen version is the CUDA pin (an Advanced CUDA pin wins over

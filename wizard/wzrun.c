@@ -78,6 +78,10 @@ static void run_free(WzRun *run)
   g_free(run->mirror), g_free(run->offline_dir), g_free(run->cache_dir), g_free(run->cacert);
   g_free(run->log_path);
   g_strfreev(run->helper_argv);
+  wz_choices_clear(&run->choices);
+  g_free(run->catalog_dir);
+  g_clear_pointer(&run->own_plan, cup_plan_free);
+  g_clear_pointer(&run->own_catalog, cup_catalog_free);
   g_main_context_unref(run->context);
   g_mutex_clear(&run->lock);
   if (run->log_file)
@@ -310,6 +314,11 @@ static void run_thread(GTask *task, gpointer source, gpointer data, GCancellable
     run->log_file = g_fopen(run->log_path, "a");
   wz_run_log(run, _("Installing into %s"), run->o.plan->toolkit_root);
   g_autoptr(GError) error = NULL;
+  if (!wz_run_fetch_manifests(run, cancellable, &error)) {
+    wz_run_log(run, _("Failed: %s"), error->message);
+    g_task_return_error(task, g_steal_pointer(&error));
+    return;
+  }
   gboolean helper = run->o.force_helper || wz_run_needs_helper(run->o.plan, run->o.user_scope);
   WzRunOutcome *out =
       helper ? wz_run_privileged(run, cancellable, &error) : run_engine(run, cancellable, &error);
@@ -338,6 +347,11 @@ void wz_run_async(const WzRunOptions *o, GCancellable *cancellable, GAsyncReadyC
   run->o.log_path = run->log_path = o->log_path ? g_strdup(o->log_path) : wz_run_default_log_path();
   run->helper_argv = g_strdupv((char **)o->helper_argv);
   run->o.helper_argv = (const char *const *)run->helper_argv;
+  if (o->choices) {
+    wz_choices_copy(o->choices, &run->choices);
+    run->o.choices = &run->choices;
+  }
+  run->o.catalog_dir = run->catalog_dir = g_strdup(o->catalog_dir);
   run->context = g_main_context_ref_thread_default();
   run->verify = !o->skip_verify && o->system && o->catalog;
   g_autoptr(GTask) task = g_task_new(NULL, cancellable, callback, user_data);

@@ -16,6 +16,8 @@
  */
 #pragma once
 
+#include "wizard/wzmodel.h"
+
 #include "core/catalog.h"
 #include "core/engine.h"
 #include "core/plan.h"
@@ -68,6 +70,13 @@ typedef struct {
    * run directly when set (tests), else {"pkexec", LIBEXECDIR/cudaup/cudaup-helper}. */
   const char *const *helper_argv;
   gboolean force_helper; /* take the privileged path even where the root is writable (tests) */
+  /* How the plan was made, so that it can be made again once the redistrib manifests it lacks
+   * (a CUDA or cuDNN release the catalog does not carry) are downloaded, as `cudaup install`
+   * does: the choices (copied; NULL: no second plan), whether the user is an administrator
+   * and the catalog's directory (NULL: cup_manifests_dir(NULL)). */
+  const WzChoices *choices;
+  gboolean is_admin;
+  const char *catalog_dir;
   WzRunProgressFunc progress;
   WzRunLogFunc log;
   gpointer data; /* for progress and log */
