@@ -10,6 +10,12 @@
  *   wz_shot_overflow(win, w, h, report)  labels outside w x h, cut-off unwrapped labels, a
  *                                        window grown past w x h, and labels with characters
  *                                        no installed font draws; one line per finding
+ *   wz_shot_page(win, stack, dir, base, w, h)  all of it for the page shown: the window saved
+ *                                        as dir/base, the page alone checked for blank, the
+ *                                        window for overflow and for its size; fails the test
+ *   WZ_SHOT_INSTALL_PAGES                the stack pages reached only by installing: rendered
+ *                                        and checked by test_wizard_install, the rest by
+ *                                        test_wizard_screens
  *
  * GTK 4.8 API only (GDK_VERSION_MAX_ALLOWED). */
 #pragma once
@@ -176,4 +182,35 @@ static inline gboolean wz_shot_overflow(GtkWidget *win, int win_w, int win_h, GS
                            win_h);
   wz_shot_walk_labels(win, win, win_w, win_h, report);
   return report->len == before;
+}
+
+/* The GtkStack pages (by stack name) that only an install reaches: "install" while it runs and
+ * "done", which shows the results or, after a failure, the error. test_wizard_install renders
+ * and checks them (a successful install, a cancelled download, a failed one); test_wizard_screens
+ * every other page, and it asserts that the two lists together are the whole stack. */
+static const char *const WZ_SHOT_INSTALL_PAGES[] = {"install", "done", NULL};
+
+/* The page @stack shows in @win: the window written to @dir/@base (a PNG), the page rendered
+ * alone must not be blank, and no label may overflow a @win_w x @win_h window (nor the window
+ * grow past it). Fails the test with the file's path and the findings. Returns the blank
+ * check's counts (newly allocated), for a g_test_message. */
+static inline char *wz_shot_page(GtkWidget *win, GtkStack *stack, const char *dir, const char *base,
+                                 int win_w, int win_h)
+{
+  const char *page = gtk_stack_get_visible_child_name(stack);
+  wz_shot_settle(win);
+  g_autoptr(GdkTexture) tex = wz_shot_render(win);
+  g_autofree char *path = g_build_filename(dir, base, NULL);
+  g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+  g_assert_true(gdk_texture_save_to_png(tex, path));
+
+  g_autoptr(GdkTexture) alone = wz_shot_render(gtk_stack_get_visible_child(stack));
+  char *why = NULL;
+  if (wz_shot_is_blank(alone, &why))
+    g_error("%s: page %s renders blank (%s)", path, page, why);
+  g_autoptr(GString) report = g_string_new(NULL);
+  if (!wz_shot_overflow(win, win_w, win_h, report))
+    g_error("%s: page %s does not fit or draw in the %dx%d window:\n%s", path, page, win_w, win_h,
+            report->str);
+  return why;
 }
