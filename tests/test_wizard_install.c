@@ -338,6 +338,10 @@ static void test_cancel(gconstpointer data)
   walk_to_install(win, prefix, cup_fault_server_url(server));
   wait_for_download_rate(win);
   assert_shows(win, _("Download"));
+  /* Verify runs beside the download: its events must not fill the Download bar early. */
+  GtkWidget *bar = gtk_grid_get_child_at(GTK_GRID(child(win, "install_grid")), 1, 0);
+  g_assert_true(GTK_IS_PROGRESS_BAR(bar));
+  g_assert_cmpfloat(gtk_progress_bar_get_fraction(GTK_PROGRESS_BAR(bar)), <, 0.5);
   shoot(win, &l, "cancel", 5);
   click(win, "cancel_button");
   wait_for_page(win, "plan", 60);

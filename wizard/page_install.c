@@ -67,7 +67,9 @@ static void on_event(const WzRunEvent *e, gpointer data)
   CupWizardWindow *win = data;
   if (win->stage_bar[e->stage] == NULL)
     return;
-  for (int s = 0; s < (int)e->stage; s++) /* a stage that starts ends the ones before */
+  /* Verify runs alongside Download (each archive's sha256 is checked as its bytes arrive), so
+   * it ends nothing; from Extract on, a stage that starts ends the ones before it. */
+  for (int s = 0; e->stage > WZ_STAGE_VERIFY && s < (int)e->stage; s++)
     if (gtk_progress_bar_get_fraction(win->stage_bar[s]) < 1.0)
       gtk_progress_bar_set_fraction(win->stage_bar[s], 1.0);
   double fraction = e->final ? 1.0 : e->total ? (double)e->done / (double)e->total : 0.0;
