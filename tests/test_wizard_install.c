@@ -138,7 +138,7 @@ static void walk_to_install(CupWizardWindow *win, const char *prefix, const char
   set_text(win, "mirror_entry", mirror);
   click(win, "next_button");
   g_assert_cmpstr(cup_wizard_window_page(win), ==, "plan");
-  assert_shows(win, "CUDA Toolkit");
+  assert_shows(win, _("CUDA Toolkit"));
   assert_shows(win, "cuDNN");
   click(win, "next_button");
   g_assert_cmpstr(cup_wizard_window_page(win), ==, "install");
@@ -156,6 +156,7 @@ static CupWizardWindow *open_window(const char *root, const CupTestInstallMirror
                             .cacert = (char *)cacert};
   CupWizardWindow *win = cup_wizard_window_new(NULL, &config);
   gtk_window_present(GTK_WINDOW(win));
+  wz_test_wait_ready(win);
   spin();
   return win;
 }

@@ -62,6 +62,7 @@ static CupWizardWindow *open_window(const char *root)
   CupWizardConfig config = {.root = (char *)root, .catalog = (char *)CUP_TEST_MANIFESTS};
   CupWizardWindow *win = cup_wizard_window_new(NULL, &config);
   gtk_window_present(GTK_WINDOW(win));
+  wz_test_wait_ready(win);
   wz_shot_settle(GTK_WIDGET(win));
   g_assert_cmpstr(cup_wizard_window_page(win), ==, "welcome");
   return win;
@@ -85,6 +86,7 @@ static CupWizardWindow *switch_to_korean(CupWizardWindow *old)
   g_assert_cmpstr(g_getenv("LANGUAGE"), ==, "ko");
   g_assert_cmpuint(gtk_drop_down_get_selected(GTK_DROP_DOWN(child(fresh, "language_dropdown"))), ==,
                    1);
+  wz_test_wait_ready(fresh);
   wz_shot_settle(GTK_WIDGET(fresh));
   return fresh;
 }

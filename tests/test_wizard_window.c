@@ -8,6 +8,9 @@
 #include "core/i18n.h"
 #include "tests/testutil.h"
 #include "tests/wizard_fixtures.h"
+#include "tests/wizard_shot.h"
+
+#include <glib/gstdio.h>
 
 #include <string.h>
 
@@ -81,6 +84,7 @@ static CupWizardWindow *open_window(const char *root)
   CupWizardConfig config = {.root = (char *)root, .catalog = (char *)CUP_TEST_MANIFESTS};
   CupWizardWindow *win = cup_wizard_window_new(NULL, &config);
   gtk_window_present(GTK_WINDOW(win));
+  wz_test_wait_ready(win);
   spin();
   g_assert_cmpstr(cup_wizard_window_page(win), ==, "welcome");
   g_assert_false(gtk_widget_get_sensitive(child(win, "back_button")));
@@ -215,6 +219,64 @@ static void test_save_answers(void)
   cup_test_remove_tree(root);
 }
 
+/* A driver whose nvidia-smi hangs (here: answers nothing for 3 s) does not hold the window
+ * back: Welcome shows at once, "Your computer" says it is looking and its Next waits, then the
+ * GPU appears (from the PCI bus) with a warning naming nvidia-smi. */
+static void test_slow_detection(void)
+{
+  if (!have_display) {
+    g_test_skip("no display (run under xvfb-run -a)");
+    return;
+  }
+  g_autofree char *root = wz_fixture_root(TRUE);
+  cup_test_write(root, "usr/bin/nvidia-smi", "#!/bin/sh\nsleep 3\nexit 9\n");
+  g_autofree char *smi = g_build_filename(root, "usr", "bin", "nvidia-smi", NULL);
+  g_assert_cmpint(g_chmod(smi, 0755), ==, 0);
+  CupWizardConfig config = {.root = root, .catalog = (char *)CUP_TEST_MANIFESTS};
+  gint64 start = g_get_monotonic_time();
+  CupWizardWindow *win = cup_wizard_window_new(NULL, &config);
+  gtk_window_present(GTK_WINDOW(win));
+  spin();
+  g_assert_false(cup_wizard_window_is_ready(win));
+  g_assert_cmpint(g_get_monotonic_time() - start, <, 2 * G_USEC_PER_SEC);
+  click(win, "next_button");
+  g_assert_cmpstr(cup_wizard_window_page(win), ==, "computer");
+  assert_shows(win, "Looking at your computer");
+  g_assert_false(gtk_widget_get_sensitive(child(win, "next_button")));
+  wz_test_wait_ready(win);
+  g_assert_cmpint(g_get_monotonic_time() - start, >=, 3 * G_USEC_PER_SEC);
+  assert_shows(win, "3070 Ti");
+  assert_shows(win, "nvidia-smi");
+  g_assert_true(gtk_widget_get_sensitive(child(win, "next_button")));
+  gtk_window_destroy(GTK_WINDOW(win));
+  spin();
+  cup_test_remove_tree(root);
+}
+
+/* Closed while detection runs: its late result is dropped without touching the window. */
+static void test_close_while_detecting(void)
+{
+  if (!have_display) {
+    g_test_skip("no display (run under xvfb-run -a)");
+    return;
+  }
+  g_autofree char *root = wz_fixture_root(TRUE);
+  cup_test_write(root, "usr/bin/nvidia-smi", "#!/bin/sh\nsleep 1\nexit 9\n");
+  g_autofree char *smi = g_build_filename(root, "usr", "bin", "nvidia-smi", NULL);
+  g_assert_cmpint(g_chmod(smi, 0755), ==, 0);
+  CupWizardConfig config = {.root = root, .catalog = (char *)CUP_TEST_MANIFESTS};
+  CupWizardWindow *win = cup_wizard_window_new(NULL, &config);
+  g_autoptr(GObject) keep = g_object_ref(G_OBJECT(win));
+  gtk_window_present(GTK_WINDOW(win));
+  spin();
+  gtk_window_destroy(GTK_WINDOW(win));
+  gint64 deadline = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time() < deadline)
+    g_main_context_iteration(NULL, FALSE), g_usleep(10000);
+  g_assert_false(cup_wizard_window_is_ready(win)); /* dropped: G_DEBUG=fatal-criticals */
+  cup_test_remove_tree(root);
+}
+
 static void test_no_gpu(void)
 {
   if (!have_display) {
@@ -258,6 +320,8 @@ int main(int argc, char **argv)
   g_test_add_func("/wizard/window/laptop-without-driver", test_laptop);
   g_test_add_func("/wizard/window/no-nvidia-gpu", test_no_gpu);
   g_test_add_func("/wizard/window/save-answers", test_save_answers);
+  g_test_add_func("/wizard/window/slow-detection", test_slow_detection);
+  g_test_add_func("/wizard/window/close-while-detecting", test_close_while_detecting);
   int rc = g_test_run();
   cup_test_remove_tree(home);
   g_free(home);

@@ -23,11 +23,16 @@ void cup_wizard_config_clear(CupWizardConfig *c);
 G_DECLARE_FINAL_TYPE(CupWizardWindow, cup_wizard_window, CUP, WIZARD_WINDOW, GtkApplicationWindow)
 
 /**
- * cup_wizard_window_new: a new window for @app (may be NULL in tests) that detects the machine
- * of @config (copied) and loads its catalog at once (synchronously), showing the Welcome page.
- * A catalog that does not load is shown on the computer page, and Next stops there.
+ * cup_wizard_window_new: a new window for @app (may be NULL in tests) showing the Welcome page
+ * at once, while the catalog is loaded and the machine of @config (copied) detected in a
+ * worker thread (nvidia-smi may take up to its 10 s timeout on a hung driver). Until then the
+ * page "Your computer" says it is looking and its Next waits. A catalog that does not load is
+ * shown on that page, and Next stops there.
  */
 CupWizardWindow *cup_wizard_window_new(GtkApplication *app, const CupWizardConfig *config);
+
+/** cup_wizard_window_is_ready: whether the catalog and detection are in (or failed). */
+gboolean cup_wizard_window_is_ready(CupWizardWindow *win);
 
 /** cup_wizard_window_page: the name of the visible page ("welcome", ...). Not copied. */
 const char *cup_wizard_window_page(CupWizardWindow *win);

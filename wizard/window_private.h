@@ -36,6 +36,8 @@ struct _CupWizardWindow {
   GStrv versions; /* what version_dropdown lists */
   CupPlan *plan;  /* the plan shown, NULL when none fits */
   gboolean is_admin;
+  gboolean facts_ready;            /* catalog and system (or their errors) are in (facts.c) */
+  GCancellable *facts_cancellable; /* while they are gathered */
 
   /* the install (page_install.c) and its outcome (page_done.c) */
   GCancellable *cancellable; /* non-NULL while an install runs */
@@ -50,6 +52,9 @@ struct _CupWizardWindow {
 
 /* pages.c */
 void wz_page_computer_fill(CupWizardWindow *win);
+/* facts.c: load the catalog and detect the machine in a worker; the page "Your computer" says
+ * it is looking until then, and fills (wz_page_computer_fill) when they are in. */
+void wz_facts_start(CupWizardWindow *win);
 void wz_page_choose_fill_versions(CupWizardWindow *win);
 void wz_page_choose_read(CupWizardWindow *win, WzChoices *c);
 void wz_page_plan_fill(CupWizardWindow *win);
