@@ -357,6 +357,36 @@ static void test_cancel(gconstpointer data)
   lang_leave(&l);
 }
 
+/* Closing the window during the download is Cancel: the window stays until the rollback is
+ * over, then goes, and the prefix was never made. */
+static void test_close_in_download(void)
+{
+  const CupTestInstallMirror *m = get_mirror();
+  if (m == NULL)
+    return;
+  CupFault trickle = {.kind = CUP_FAULT_TRICKLE, .bytes = 32 * 1024};
+  g_autoptr(CupFaultServer) server = junk_server(m, &trickle);
+  g_autofree char *dir = cup_test_make_root();
+  g_autofree char *prefix = g_build_filename(dir, "T", NULL);
+  g_autofree char *cache = g_build_filename(dir, "cache", NULL);
+  g_autofree char *root = wz_fixture_root(TRUE);
+  CupWizardWindow *win = open_window(root, m, cache, NULL);
+  g_autoptr(GObject) keep = g_object_ref(G_OBJECT(win));
+  walk_to_install(win, prefix, cup_fault_server_url(server));
+  wait_for_download_rate(win);
+  gtk_window_close(GTK_WINDOW(win));
+  /* refused for now: the install is being cancelled (the rollback may then be quick) */
+  g_assert_true(gtk_widget_get_visible(GTK_WIDGET(win)));
+  g_assert_false(gtk_widget_get_sensitive(child(win, "cancel_button")));
+  gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
+  while (gtk_widget_get_visible(GTK_WIDGET(win)) && g_get_monotonic_time() < deadline)
+    g_main_context_iteration(NULL, TRUE);
+  g_assert_false(gtk_widget_get_visible(GTK_WIDGET(win)));
+  g_assert_false(g_file_test(prefix, G_FILE_TEST_EXISTS));
+  cup_test_remove_tree(dir);
+  cup_test_remove_tree(root);
+}
+
 static GtkWidget *find_button(GtkWidget *w, const char *label)
 {
   if (GTK_IS_BUTTON(w) && g_strcmp0(gtk_button_get_label(GTK_BUTTON(w)), label) == 0)
@@ -480,6 +510,7 @@ int main(int argc, char **argv)
     g_test_add_data_func(cancel, langs[i], test_cancel);
     g_test_add_data_func(error, langs[i], test_error);
   }
+  g_test_add_func("/wizard/install/en/close-in-download", test_close_in_download);
   int rc = g_test_run();
   g_clear_pointer(&nginx, cup_test_nginx_stop);
   g_clear_pointer(&ca, cup_test_ca_free);

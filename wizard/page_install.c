@@ -91,8 +91,11 @@ static void on_log(const char *line, gpointer data)
   gtk_text_buffer_insert(buffer, &end, "\n", 1);
 }
 
-static gboolean release_window(gpointer win)
+static gboolean release_window(gpointer data)
 {
+  CupWizardWindow *win = data;
+  if (win->close_after_install)
+    gtk_window_destroy(GTK_WINDOW(win));
   g_object_unref(win);
   return G_SOURCE_REMOVE;
 }
@@ -154,6 +157,7 @@ void wz_page_install_start(CupWizardWindow *win)
   wz_choices_clear(&c);
 }
 
+/* Also the window's close while installing (window.c). */
 void wz_page_install_cancel(CupWizardWindow *win)
 {
   if (win->cancellable == NULL)

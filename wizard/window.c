@@ -104,6 +104,20 @@ static void on_cancel(GtkButton *button, CupWizardWindow *win)
   gtk_window_destroy(GTK_WINDOW(win));
 }
 
+/* Closing the window while an install runs would end the program with the install half done:
+ * closing then means Cancel (the install is rolled back), and the window goes once the
+ * rollback is over (page_install.c). */
+static gboolean on_close_request(GtkWindow *window, gpointer data)
+{
+  (void)data;
+  CupWizardWindow *win = CUP_WIZARD_WINDOW(window);
+  if (win->cancellable == NULL)
+    return FALSE;
+  win->close_after_install = TRUE;
+  wz_page_install_cancel(win);
+  return TRUE;
+}
+
 static void on_framework_toggled(GtkCheckButton *check, CupWizardWindow *win)
 {
   if (gtk_check_button_get_active(check))
@@ -169,6 +183,7 @@ static void cup_wizard_window_init(CupWizardWindow *win)
   g_signal_connect(win->next_button, "clicked", G_CALLBACK(on_next), win);
   g_signal_connect(win->back_button, "clicked", G_CALLBACK(on_back), win);
   g_signal_connect(win->cancel_button, "clicked", G_CALLBACK(on_cancel), win);
+  g_signal_connect(win, "close-request", G_CALLBACK(on_close_request), NULL);
   GtkCheckButton *checks[] = {win->pytorch_check, win->tensorflow_check, win->cuda_check};
   for (gsize i = 0; i < G_N_ELEMENTS(checks); i++)
     g_signal_connect(checks[i], "toggled", G_CALLBACK(on_framework_toggled), win);

@@ -43,11 +43,12 @@ struct _CupWizardWindow {
   GCancellable *cancellable; /* non-NULL while an install runs */
   GtkLabel *stage_state[WZ_N_STAGES];
   GtkProgressBar *stage_bar[WZ_N_STAGES];
-  WzRunOutcome *outcome; /* the last install's, NULL when none or failed */
-  GError *install_error; /* the last install's failure (not a cancel), or NULL */
-  char *log_path;        /* the install's log file */
-  char *plan_note;       /* one line the plan page shows first ("cancelled..."), or NULL */
-  gboolean user_scope;   /* the scope of the plan shown */
+  WzRunOutcome *outcome;        /* the last install's, NULL when none or failed */
+  GError *install_error;        /* the last install's failure (not a cancel), or NULL */
+  char *log_path;               /* the install's log file */
+  char *plan_note;              /* one line the plan page shows first ("cancelled..."), or NULL */
+  gboolean user_scope;          /* the scope of the plan shown */
+  gboolean close_after_install; /* closed while installing: goes once the run is over */
 };
 
 /* pages.c */
