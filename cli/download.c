@@ -4,7 +4,6 @@
 
 #include "core/error.h"
 #include "core/fetchplan.h"
-#include "core/redist.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -83,17 +82,6 @@ gboolean cli_download_check(const CliDownloadArgs *a, GError **error)
   return TRUE;
 }
 
-/* The pinned redistrib manifest hashes of the catalog, or NULL when it has none. */
-static gboolean load_pins(const CupCatalog *cat, GHashTable **pins, GError **error)
-{
-  g_autofree char *path = g_build_filename(cat->dir, "redist", "pinned-manifest-sha256.json", NULL);
-  *pins = NULL;
-  if (!g_file_test(path, G_FILE_TEST_EXISTS))
-    return TRUE;
-  *pins = cup_redist_pins_load(path, error);
-  return *pins != NULL;
-}
-
 /* Plan again over a catalog that now holds the manifests just downloaded. */
 static gboolean replan(CliDownloadJob *j, GError **error)
 {
@@ -141,7 +129,7 @@ gboolean cli_download_prepare(CliDownloadJob *j, CliProgressView *view, GError *
          (j->cat = cup_catalog_load(j->g->catalog, cup_cache_manifests_dir(j->cache), error)) &&
          (j->sys = cli_selectors_system(j->g, &a->sel, j->cat, error)) &&
          (j->plan = cli_selectors_plan(&a->sel, j->sys, j->cat, error)) &&
-         load_pins(j->cat, &j->pins, error);
+         cup_fetch_plan_pins(j->cat, &j->pins, error);
 }
 
 CliProgressView *cli_download_view(const CliGlobals *g, const CliDownloadArgs *a)

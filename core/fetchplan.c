@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/plan_private.h"
+#include "core/redist.h"
 #include "core/version.h"
 
 #include <string.h>
@@ -137,4 +138,15 @@ GPtrArray *cup_fetch_plan_archives(const CupFetchOptions *options, CupCache *cac
         (CupFetchItem){.name = a->component, .path = a->path, .sha256 = a->sha256, .size = a->size};
   }
   return cup_fetch_run(options, cache, items, plan->archives->len, error);
+}
+
+gboolean cup_fetch_plan_pins(const CupCatalog *catalog, GHashTable **pins, GError **error)
+{
+  g_autofree char *path =
+      g_build_filename(catalog->dir, "redist", "pinned-manifest-sha256.json", NULL);
+  *pins = NULL;
+  if (!g_file_test(path, G_FILE_TEST_EXISTS))
+    return TRUE;
+  *pins = cup_redist_pins_load(path, error);
+  return *pins != NULL;
 }

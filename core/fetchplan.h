@@ -23,6 +23,14 @@ int cup_fetch_plan_manifests(const CupFetchOptions *options, CupCache *cache, co
                              const CupCatalog *catalog, GHashTable *pins, GError **error);
 
 /**
+ * cup_fetch_plan_pins: the pinned redistrib manifest hashes of @catalog
+ * (CATALOG/redist/pinned-manifest-sha256.json, cup_redist_pins_load) into *@pins (free with
+ * g_hash_table_unref), or NULL there when the catalog pins none, for cup_fetch_plan_manifests.
+ * Errors: cup_redist_pins_load's.
+ */
+gboolean cup_fetch_plan_pins(const CupCatalog *catalog, GHashTable **pins, GError **error);
+
+/**
  * cup_fetch_plan_archives: download every archive of @plan into @cache (cup_fetch_run over
  * the plan's archives by their mirror-relative path). Returns CupFetchResult* in the order of
  * plan->archives (g_ptr_array_unref), or NULL with @error as cup_fetch_run; CUP_ERROR_CATALOG

@@ -7,16 +7,6 @@
 
 #include "core/fetchplan.h"
 #include "core/i18n.h"
-#include "core/redist.h"
-
-/* The catalog's pinned manifest hashes, or NULL (with no error) when it has none. */
-static GHashTable *load_pins(const CupCatalog *cat, GError **error)
-{
-  g_autofree char *path = g_build_filename(cat->dir, "redist", "pinned-manifest-sha256.json", NULL);
-  if (!g_file_test(path, G_FILE_TEST_EXISTS))
-    return NULL;
-  return cup_redist_pins_load(path, error);
-}
 
 static gboolean replan(WzRun *run, CupCache *cache, GError **error)
 {
@@ -44,12 +34,9 @@ gboolean wz_run_fetch_manifests(WzRun *run, GCancellable *cancellable, GError **
   g_autoptr(CupCache) cache = cup_cache_open(run->cache_dir, error);
   if (cache == NULL)
     return FALSE;
-  g_autoptr(GError) local = NULL;
-  g_autoptr(GHashTable) pins = load_pins(run->o.catalog, &local);
-  if (local) {
-    g_propagate_error(error, g_steal_pointer(&local));
+  g_autoptr(GHashTable) pins = NULL;
+  if (!cup_fetch_plan_pins(run->o.catalog, &pins, error))
     return FALSE;
-  }
   const char *mirrors[2];
   CupFetchOptions fo = wz_run_fetch_options(run, mirrors);
   fo.cancellable = cancellable;
