@@ -135,13 +135,13 @@ void wz_page_install_start(CupWizardWindow *win)
   wz_page_choose_read(win, &c);
   g_free(win->log_path);
   win->log_path = wz_run_default_log_path();
-  g_autofree char *mirror = c.mirror ? g_strstrip(g_strdup(c.mirror)) : NULL;
-  g_autofree char *offline = c.offline_dir ? g_strstrip(g_strdup(c.offline_dir)) : NULL;
+  g_autofree char *mirror = wz_choice_given(c.mirror);
+  g_autofree char *offline = wz_choice_given(c.offline_dir);
   WzRunOptions o = {.plan = win->plan,
                     .system = win->system,
                     .catalog = win->catalog,
-                    .mirror = mirror && *mirror ? mirror : NULL,
-                    .offline_dir = offline && *offline ? offline : NULL,
+                    .mirror = mirror,
+                    .offline_dir = offline,
                     .cache_dir = win->config.cache,
                     .cacert = win->config.cacert,
                     .log_path = win->log_path,

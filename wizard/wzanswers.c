@@ -14,15 +14,6 @@
 #define CLI_NAME "cudaup"
 #endif
 
-/* An entry left blank is a choice not made (as wz_choices_to_request reads it). */
-static char *given(const char *text)
-{
-  if (text == NULL)
-    return NULL;
-  g_autofree char *s = g_strstrip(g_strdup(text));
-  return *s ? g_steal_pointer(&s) : NULL;
-}
-
 /* The answers file resolves a relative path against its own directory and refuses '~', while
  * the wizard's entry meant the current directory and the home: write what the user meant. */
 static char *absolute_path(const char *path)
@@ -45,7 +36,7 @@ static char *framework_value(const WzChoices *c)
                                                                 : NULL;
   if (name == NULL)
     return NULL;
-  g_autofree char *version = given(c->version);
+  g_autofree char *version = wz_choice_given(c->version);
   return version ? g_strdup_printf("%s==%s", name, version) : g_strdup(name);
 }
 
@@ -59,23 +50,23 @@ char *wz_answers_text(const WzChoices *c, gboolean is_admin)
                        "[install]\n");
   g_autofree char *framework = framework_value(c);
   add_key(out, "framework", framework);
-  g_autofree char *cuda = given(c->cuda_pin);
+  g_autofree char *cuda = wz_choice_given(c->cuda_pin);
   if (c->framework == CUP_FRAMEWORK_NONE) {
     if (cuda == NULL)
-      cuda = given(c->version);
+      cuda = wz_choice_given(c->version);
     add_key(out, "with-toolkit", "true"); /* CUDA development means nvcc */
   }
   add_key(out, "cuda", cuda);
-  g_autofree char *cudnn = given(c->cudnn_pin), *python = given(c->python);
+  g_autofree char *cudnn = wz_choice_given(c->cudnn_pin), *python = wz_choice_given(c->python);
   add_key(out, "cudnn", cudnn);
   add_key(out, "python", python);
-  g_autofree char *prefix = given(c->prefix);
+  g_autofree char *prefix = wz_choice_given(c->prefix);
   g_autofree char *abs_prefix = prefix ? absolute_path(prefix) : NULL;
   add_key(out, "prefix", abs_prefix);
   gboolean user = c->user || !is_admin;
   add_key(out, "user", user ? "true" : NULL);
   add_key(out, "env-scope", user ? "user" : "system");
-  g_autofree char *mirror = given(c->mirror), *offline = given(c->offline_dir);
+  g_autofree char *mirror = wz_choice_given(c->mirror), *offline = wz_choice_given(c->offline_dir);
   add_key(out, "mirror", mirror);
   g_autofree char *abs_offline = offline ? absolute_path(offline) : NULL;
   add_key(out, "offline", abs_offline);

@@ -23,8 +23,7 @@ void wz_choices_copy(const WzChoices *from, WzChoices *to)
     *strs[i] = g_strdup(*strs[i]);
 }
 
-/* An entry left empty (or blank) is an option not given. */
-static char *given(const char *text)
+char *wz_choice_given(const char *text)
 {
   if (text == NULL)
     return NULL;
@@ -37,18 +36,18 @@ void wz_choices_to_request(const WzChoices *c, gboolean is_admin, const char *us
 {
   r->framework = c->framework;
   if (c->framework == CUP_FRAMEWORK_NONE) {
-    r->cuda = given(c->cuda_pin);
+    r->cuda = wz_choice_given(c->cuda_pin);
     if (r->cuda == NULL)
-      r->cuda = given(c->version);
+      r->cuda = wz_choice_given(c->version);
     r->with_toolkit = TRUE; /* CUDA development means nvcc */
   } else {
-    r->framework_version = given(c->version);
-    r->cuda = given(c->cuda_pin);
+    r->framework_version = wz_choice_given(c->version);
+    r->cuda = wz_choice_given(c->cuda_pin);
   }
-  r->python = given(c->python);
-  r->cudnn = given(c->cudnn_pin);
-  r->prefix = given(c->prefix);
-  r->mirror = given(c->mirror);
+  r->python = wz_choice_given(c->python);
+  r->cudnn = wz_choice_given(c->cudnn_pin);
+  r->prefix = wz_choice_given(c->prefix);
+  r->mirror = wz_choice_given(c->mirror);
   while (r->mirror && strlen(r->mirror) > 1 && g_str_has_suffix(r->mirror, "/"))
     r->mirror[strlen(r->mirror) - 1] = '\0';
   r->user_scope = c->user || !is_admin;

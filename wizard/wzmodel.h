@@ -28,6 +28,10 @@ typedef struct {
 /** wz_choices_clear: free every string of @c and zero it. */
 void wz_choices_clear(WzChoices *c);
 
+/** wz_choice_given: @text without surrounding blanks, or NULL when it is NULL or blank (an
+ * entry left empty is a choice not made). Newly allocated. */
+char *wz_choice_given(const char *text);
+
 /** wz_choices_copy: @to (uninitialised) receives a deep copy of @from; clear it with
  * wz_choices_clear. */
 void wz_choices_copy(const WzChoices *from, WzChoices *to);
