@@ -23,6 +23,7 @@
 #include "tests/testutil.h"
 #include "tests/wizard_fixtures.h"
 #include "tests/wizard_shot.h"
+#include "tests/wizard_walk.h"
 #include "wizard/wzrun.h"
 
 #include <locale.h>
@@ -42,109 +43,47 @@ static CupTestCa *ca;
 static CupTestNginx *nginx;
 static char *nginx_missing;
 
-static void spin(void)
-{
-  while (g_main_context_iteration(NULL, FALSE))
-    ;
-}
-
-static GtkWidget *child(CupWizardWindow *win, const char *id)
-{
-  GObject *o = gtk_widget_get_template_child(GTK_WIDGET(win), CUP_TYPE_WIZARD_WINDOW, id);
-  g_assert_nonnull(o);
-  return GTK_WIDGET(o);
-}
-
-/* Every label's text under @w, one per line: what a reader of the page sees. */
-static void collect(GtkWidget *w, GString *out)
-{
-  if (GTK_IS_LABEL(w) && gtk_widget_get_visible(w))
-    g_string_append_printf(out, "%s\n", gtk_label_get_text(GTK_LABEL(w)));
-  for (GtkWidget *c = gtk_widget_get_first_child(w); c; c = gtk_widget_get_next_sibling(c))
-    collect(c, out);
-}
-
-static char *page_text(CupWizardWindow *win)
-{
-  GtkStack *stack = GTK_STACK(child(win, "stack"));
-  GString *out = g_string_new(NULL);
-  collect(gtk_stack_get_visible_child(stack), out);
-  return g_string_free(out, FALSE);
-}
-
-static void assert_shows(CupWizardWindow *win, const char *needle)
-{
-  g_autofree char *text = page_text(win);
-  if (strstr(text, needle) == NULL)
-    g_error("page %s does not show \"%s\"; it shows:\n%s", cup_wizard_window_page(win), needle,
-            text);
-}
-
-static void mark_done(gboolean *done)
-{
-  *done = TRUE;
-}
-
-static void click(CupWizardWindow *win, const char *button)
-{
-  GtkWidget *b = child(win, button);
-  g_autoptr(GObject) hold = g_object_ref(G_OBJECT(b)); /* Cancel destroys the window */
-  g_assert_true(gtk_widget_get_sensitive(b));
-  /* A GtkButton's activation shows the press for a moment (250 ms), then emits "clicked". */
-  gulong clicked = 0;
-  gboolean done = FALSE;
-  clicked = g_signal_connect_swapped(b, "clicked", G_CALLBACK(mark_done), &done);
-  gtk_widget_activate(b);
-  gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
-  while (!done && g_get_monotonic_time() < deadline)
-    g_main_context_iteration(NULL, TRUE);
-  g_assert_true(done);
-  if (g_signal_handler_is_connected(b, clicked))
-    g_signal_handler_disconnect(b, clicked);
-  spin();
-}
-
 static void wait_for_page(CupWizardWindow *win, const char *page, int seconds)
 {
   gint64 deadline = g_get_monotonic_time() + (gint64)seconds * G_USEC_PER_SEC;
   while (g_strcmp0(cup_wizard_window_page(win), page) != 0 && g_get_monotonic_time() < deadline)
     g_main_context_iteration(NULL, TRUE);
   if (g_strcmp0(cup_wizard_window_page(win), page) != 0) {
-    g_autofree char *text = page_text(win);
+    g_autofree char *text = wzt_page_text(win);
     g_error("page %s not reached in %d s; page %s shows:\n%s", page, seconds,
             cup_wizard_window_page(win), text);
   }
-  spin();
+  wzt_spin();
 }
 
 static void set_text(CupWizardWindow *win, const char *entry, const char *text)
 {
-  gtk_editable_set_text(GTK_EDITABLE(child(win, entry)), text);
+  gtk_editable_set_text(GTK_EDITABLE(wzt_child(win, entry)), text);
 }
 
 /* Welcome -> computer -> choose (CUDA development 13.0, cuDNN 9.19, into @prefix from
  * @mirror) -> plan -> install. */
 static void walk_to_install(CupWizardWindow *win, const char *prefix, const char *mirror)
 {
-  click(win, "next_button");
-  assert_shows(win, "3070 Ti");
-  click(win, "next_button");
+  wzt_click(win, "next_button");
+  wzt_assert_shows(win, "3070 Ti");
+  wzt_click(win, "next_button");
   g_assert_cmpstr(cup_wizard_window_page(win), ==, "choose");
-  gtk_check_button_set_active(GTK_CHECK_BUTTON(child(win, "cuda_check")), TRUE);
-  spin();
+  gtk_check_button_set_active(GTK_CHECK_BUTTON(wzt_child(win, "cuda_check")), TRUE);
+  wzt_spin();
   set_text(win, "cuda_entry", "13.0");
   set_text(win, "cudnn_entry", "9.19");
   set_text(win, "prefix_entry", prefix);
   set_text(win, "mirror_entry", mirror);
-  click(win, "next_button");
+  wzt_click(win, "next_button");
   g_assert_cmpstr(cup_wizard_window_page(win), ==, "plan");
-  assert_shows(win, _("CUDA Toolkit"));
-  assert_shows(win, "cuDNN");
-  click(win, "next_button");
+  wzt_assert_shows(win, _("CUDA Toolkit"));
+  wzt_assert_shows(win, "cuDNN");
+  wzt_click(win, "next_button");
   g_assert_cmpstr(cup_wizard_window_page(win), ==, "install");
-  g_assert_false(gtk_widget_get_sensitive(child(win, "next_button")));
-  g_assert_false(gtk_widget_get_sensitive(child(win, "back_button")));
-  g_assert_true(gtk_widget_get_sensitive(child(win, "cancel_button")));
+  g_assert_false(gtk_widget_get_sensitive(wzt_child(win, "next_button")));
+  g_assert_false(gtk_widget_get_sensitive(wzt_child(win, "back_button")));
+  g_assert_true(gtk_widget_get_sensitive(wzt_child(win, "cancel_button")));
 }
 
 static CupWizardWindow *open_window(const char *root, const CupTestInstallMirror *m,
@@ -156,8 +95,8 @@ static CupWizardWindow *open_window(const char *root, const CupTestInstallMirror
                             .cacert = (char *)cacert};
   CupWizardWindow *win = cup_wizard_window_new(NULL, &config);
   gtk_window_present(GTK_WINDOW(win));
-  wz_test_wait_ready(win);
-  spin();
+  wzt_wait_ready(win);
+  wzt_spin();
   return win;
 }
 
@@ -226,7 +165,7 @@ static void shoot(CupWizardWindow *win, const Lang *l, const char *what, int n)
   g_autofree char *dir = g_build_filename(screens_dir, l->lang, NULL);
   g_autofree char *base = g_strdup_printf("laptop-%s-%02d-%s.png", what, n, page);
   g_autofree char *why =
-      wz_shot_page(GTK_WIDGET(win), GTK_STACK(child(win, "stack")), dir, base, WIN_W, WIN_H);
+      wz_shot_page(GTK_WIDGET(win), GTK_STACK(wzt_child(win, "stack")), dir, base, WIN_W, WIN_H);
   g_test_message("%s/%s: %s", l->lang, base, why);
   g_print("# screenshot: %s/%s\n", dir, base);
 }
@@ -234,7 +173,7 @@ static void shoot(CupWizardWindow *win, const Lang *l, const char *what, int n)
 /* The Korean window is Korean from the start: its language switch says so. */
 static void assert_language(CupWizardWindow *win, const Lang *l)
 {
-  guint selected = gtk_drop_down_get_selected(GTK_DROP_DOWN(child(win, "language_dropdown")));
+  guint selected = gtk_drop_down_get_selected(GTK_DROP_DOWN(wzt_child(win, "language_dropdown")));
   g_assert_cmpuint(selected, ==, strcmp(l->lang, "ko") == 0 ? 1 : 0);
 }
 
@@ -265,21 +204,21 @@ static void test_install(gconstpointer data)
   assert_language(win, &l);
   walk_to_install(win, prefix, cup_test_nginx_url(server));
   wait_for_page(win, "done", 240);
-  assert_shows(win, prefix);
-  assert_shows(win, _("Checks"));
-  assert_shows(win, _("pass"));
-  assert_shows(win, _("fail")); /* the GPU itself: no driver on this machine */
-  assert_shows(win, _("What to do next"));
+  wzt_assert_shows(win, prefix);
+  wzt_assert_shows(win, _("Checks"));
+  wzt_assert_shows(win, _("pass"));
+  wzt_assert_shows(win, _("fail")); /* the GPU itself: no driver on this machine */
+  wzt_assert_shows(win, _("What to do next"));
   if (strcmp(l.lang, "en") == 0) {
-    assert_shows(win, "Installed into");
-    assert_shows(win, "insufficient");
+    wzt_assert_shows(win, "Installed into");
+    wzt_assert_shows(win, "insufficient");
   }
   shoot(win, &l, "install", 6);
   g_autofree char *nvcc = g_build_filename(prefix, "bin", "nvcc", NULL);
   g_assert_true(g_file_test(nvcc, G_FILE_TEST_IS_EXECUTABLE));
-  g_assert_false(gtk_widget_get_sensitive(child(win, "next_button")));
+  g_assert_false(gtk_widget_get_sensitive(wzt_child(win, "next_button")));
   gtk_window_destroy(GTK_WINDOW(win));
-  spin();
+  wzt_spin();
   cup_test_remove_tree(dir);
   cup_test_remove_tree(root);
   lang_leave(&l);
@@ -302,7 +241,7 @@ static CupFaultServer *junk_server(const CupTestInstallMirror *m, const CupFault
 /* The Download row's state once it shows bytes, speed and ETA (at most 10 s). */
 static void wait_for_download_rate(CupWizardWindow *win)
 {
-  GtkGrid *grid = GTK_GRID(child(win, "install_grid"));
+  GtkGrid *grid = GTK_GRID(wzt_child(win, "install_grid"));
   const char *speed = after_conversion(_(", %s/s"), "%s");
   const char *eta = after_conversion(_(", %lld s left"), "%lld");
   gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
@@ -338,20 +277,20 @@ static void test_cancel(gconstpointer data)
   assert_language(win, &l);
   walk_to_install(win, prefix, cup_fault_server_url(server));
   wait_for_download_rate(win);
-  assert_shows(win, _("Download"));
+  wzt_assert_shows(win, _("Download"));
   /* Verify runs beside the download: its events must not fill the Download bar early. */
-  GtkWidget *bar = gtk_grid_get_child_at(GTK_GRID(child(win, "install_grid")), 1, 0);
+  GtkWidget *bar = gtk_grid_get_child_at(GTK_GRID(wzt_child(win, "install_grid")), 1, 0);
   g_assert_true(GTK_IS_PROGRESS_BAR(bar));
   g_assert_cmpfloat(gtk_progress_bar_get_fraction(GTK_PROGRESS_BAR(bar)), <, 0.5);
   shoot(win, &l, "cancel", 5);
-  click(win, "cancel_button");
+  wzt_click(win, "cancel_button");
   wait_for_page(win, "plan", 60);
-  assert_shows(win, _("The install was cancelled and rolled back: nothing was changed."));
+  wzt_assert_shows(win, _("The install was cancelled and rolled back: nothing was changed."));
   g_assert_false(g_file_test(prefix, G_FILE_TEST_EXISTS));
-  g_assert_true(gtk_widget_get_sensitive(child(win, "next_button")));
-  g_assert_true(gtk_widget_get_sensitive(child(win, "back_button")));
+  g_assert_true(gtk_widget_get_sensitive(wzt_child(win, "next_button")));
+  g_assert_true(gtk_widget_get_sensitive(wzt_child(win, "back_button")));
   gtk_window_destroy(GTK_WINDOW(win));
-  spin();
+  wzt_spin();
   cup_test_remove_tree(dir);
   cup_test_remove_tree(root);
   lang_leave(&l);
@@ -377,7 +316,7 @@ static void test_close_in_download(void)
   gtk_window_close(GTK_WINDOW(win));
   /* refused for now: the install is being cancelled (the rollback may then be quick) */
   g_assert_true(gtk_widget_get_visible(GTK_WIDGET(win)));
-  g_assert_false(gtk_widget_get_sensitive(child(win, "cancel_button")));
+  g_assert_false(gtk_widget_get_sensitive(wzt_child(win, "cancel_button")));
   gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
   while (gtk_widget_get_visible(GTK_WIDGET(win)) && g_get_monotonic_time() < deadline)
     g_main_context_iteration(NULL, TRUE);
@@ -401,7 +340,7 @@ static GtkWidget *find_button(GtkWidget *w, const char *label)
 
 static GtkWidget *page_button(CupWizardWindow *win, const char *label)
 {
-  GtkWidget *page = gtk_stack_get_visible_child(GTK_STACK(child(win, "stack")));
+  GtkWidget *page = gtk_stack_get_visible_child(GTK_STACK(wzt_child(win, "stack")));
   GtkWidget *b = find_button(page, label);
   if (b == NULL)
     g_error("page %s has no button \"%s\"", cup_wizard_window_page(win), label);
@@ -451,18 +390,18 @@ static void test_error(gconstpointer data)
   assert_language(win, &l);
   walk_to_install(win, prefix, cup_fault_server_url(server));
   wait_for_page(win, "done", 60);
-  assert_shows(win, _("The install did not finish"));
-  assert_shows(win, _("What went wrong"));
-  assert_shows(win, "sha256 mismatch for "); /* the cause, naming the archive */
-  assert_shows(win, _("What to do"));
+  wzt_assert_shows(win, _("The install did not finish"));
+  wzt_assert_shows(win, _("What went wrong"));
+  wzt_assert_shows(win, "sha256 mismatch for "); /* the cause, naming the archive */
+  wzt_assert_shows(win, _("What to do"));
   g_autoptr(GError) kind = g_error_new_literal(CUP_ERROR, CUP_ERROR_INTEGRITY, "");
   g_autofree char *fix = wz_run_fix(kind);
-  assert_shows(win, fix);
+  wzt_assert_shows(win, fix);
   g_autofree char *log = wz_run_default_log_path();
   g_assert_true(g_file_test(log, G_FILE_TEST_IS_REGULAR));
-  assert_shows(win, log);
+  wzt_assert_shows(win, log);
   page_button(win, _("Open log"));
-  g_assert_false(gtk_widget_get_sensitive(child(win, "next_button")));
+  g_assert_false(gtk_widget_get_sensitive(wzt_child(win, "next_button")));
   shoot(win, &l, "error", 6);
   g_autofree char *details = copied_details(win);
   g_test_message("Copy details put:\n%s", details);
@@ -470,7 +409,7 @@ static void test_error(gconstpointer data)
   g_assert_nonnull(strstr(details, log));
   g_assert_false(g_file_test(prefix, G_FILE_TEST_EXISTS));
   gtk_window_destroy(GTK_WINDOW(win));
-  spin();
+  wzt_spin();
   cup_test_remove_tree(dir);
   cup_test_remove_tree(root);
   lang_leave(&l);
@@ -479,27 +418,17 @@ static void test_error(gconstpointer data)
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-  g_setenv("LANGUAGE", "en", TRUE);
-  cup_i18n_init();
   /* The real-content mirror stays in the real user's cache (built once, minutes): HOME moves
    * to a temp dir just below. */
   if (g_getenv(CUP_TEST_INSTALL_MIRROR_CACHE_ENV) == NULL) {
     g_autofree char *mirrors = g_build_filename(g_get_user_cache_dir(), "cudaup-test-mirror", NULL);
     g_setenv(CUP_TEST_INSTALL_MIRROR_CACHE_ENV, mirrors, TRUE);
   }
-  home = g_dir_make_tmp("cup-wizard-home-XXXXXX", NULL);
-  wz_fixture_environment(home);
-  if (g_getenv("DBUS_SESSION_BUS_ADDRESS") == NULL)
-    g_setenv("GTK_A11Y", "none", TRUE);
   /* Next to test_wizard_screens' (the same directory scheme). */
   g_autofree char *built = g_test_build_filename(G_TEST_BUILT, "screens", NULL);
   screens_dir = g_canonicalize_filename(built, NULL);
-  have_display = gtk_init_check();
-  if (!have_display)
-    g_printerr("test_wizard_install: no display could be opened (DISPLAY=%s); the window tests "
-               "are skipped: run them under `xvfb-run -a dbus-run-session`\n",
-               g_getenv("DISPLAY") ? g_getenv("DISPLAY") : "unset");
-  else
+  have_display = wzt_setup("test_wizard_install", &home);
+  if (have_display)
     g_print("# screenshots are written under %s\n", screens_dir);
   static const char *const langs[] = {"en", "ko"};
   for (gsize i = 0; i < G_N_ELEMENTS(langs); i++) {

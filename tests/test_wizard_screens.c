@@ -13,6 +13,7 @@
 #include "tests/testutil.h"
 #include "tests/wizard_fixtures.h"
 #include "tests/wizard_shot.h"
+#include "tests/wizard_walk.h"
 
 #include <locale.h>
 #include <string.h>
@@ -24,45 +25,12 @@ static gboolean have_display;
 static char *home;
 static char *screens_dir;
 
-static void spin(void)
-{
-  while (g_main_context_iteration(NULL, FALSE))
-    ;
-}
-
-static GtkWidget *child(CupWizardWindow *win, const char *id)
-{
-  GObject *o = gtk_widget_get_template_child(GTK_WIDGET(win), CUP_TYPE_WIZARD_WINDOW, id);
-  g_assert_nonnull(o);
-  return GTK_WIDGET(o);
-}
-
-static void mark_done(gboolean *done)
-{
-  *done = TRUE;
-}
-
-/* A GtkButton's activation shows the press for a moment (250 ms), then emits "clicked". */
-static void click(CupWizardWindow *win, const char *button)
-{
-  GtkWidget *b = child(win, button);
-  gboolean done = FALSE;
-  gulong id = g_signal_connect_swapped(b, "clicked", G_CALLBACK(mark_done), &done);
-  gtk_widget_activate(b);
-  gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
-  while (!done && g_get_monotonic_time() < deadline)
-    g_main_context_iteration(NULL, TRUE);
-  g_assert_true(done);
-  g_signal_handler_disconnect(b, id);
-  spin();
-}
-
 static CupWizardWindow *open_window(const char *root)
 {
   CupWizardConfig config = {.root = (char *)root, .catalog = (char *)CUP_TEST_MANIFESTS};
   CupWizardWindow *win = cup_wizard_window_new(NULL, &config);
   gtk_window_present(GTK_WINDOW(win));
-  wz_test_wait_ready(win);
+  wzt_wait_ready(win);
   wz_shot_settle(GTK_WIDGET(win));
   g_assert_cmpstr(cup_wizard_window_page(win), ==, "welcome");
   return win;
@@ -73,8 +41,8 @@ static CupWizardWindow *open_window(const char *root)
 static CupWizardWindow *switch_to_korean(CupWizardWindow *old)
 {
   GListModel *toplevels = gtk_window_get_toplevels();
-  gtk_drop_down_set_selected(GTK_DROP_DOWN(child(old, "language_dropdown")), 1);
-  spin();
+  gtk_drop_down_set_selected(GTK_DROP_DOWN(wzt_child(old, "language_dropdown")), 1);
+  wzt_spin();
   CupWizardWindow *fresh = NULL;
   for (guint i = 0; i < g_list_model_get_n_items(toplevels); i++) {
     g_autoptr(GObject) w = g_list_model_get_item(toplevels, i);
@@ -84,9 +52,9 @@ static CupWizardWindow *switch_to_korean(CupWizardWindow *old)
   }
   g_assert_nonnull(fresh);
   g_assert_cmpstr(g_getenv("LANGUAGE"), ==, "ko");
-  g_assert_cmpuint(gtk_drop_down_get_selected(GTK_DROP_DOWN(child(fresh, "language_dropdown"))), ==,
-                   1);
-  wz_test_wait_ready(fresh);
+  g_assert_cmpuint(gtk_drop_down_get_selected(GTK_DROP_DOWN(wzt_child(fresh, "language_dropdown"))),
+                   ==, 1);
+  wzt_wait_ready(fresh);
   wz_shot_settle(GTK_WIDGET(fresh));
   return fresh;
 }
@@ -97,7 +65,7 @@ static void shoot(CupWizardWindow *win, const char *dir, const char *fixture, in
   g_autofree char *base =
       g_strdup_printf("%s-%02d-%s.png", fixture, n, cup_wizard_window_page(win));
   g_autofree char *why =
-      wz_shot_page(GTK_WIDGET(win), GTK_STACK(child(win, "stack")), dir, base, WIN_W, WIN_H);
+      wz_shot_page(GTK_WIDGET(win), GTK_STACK(wzt_child(win, "stack")), dir, base, WIN_W, WIN_H);
   g_test_message("%s: %s", base, why);
 }
 
@@ -112,7 +80,7 @@ static void shoot_every_page(CupWizardWindow *win, const char *lang, const char 
 {
   g_autofree char *dir = g_build_filename(screens_dir, lang, NULL);
   g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
-  GtkStack *stack = GTK_STACK(child(win, "stack"));
+  GtkStack *stack = GTK_STACK(wzt_child(win, "stack"));
   g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   int n = 1;
   for (;;) {
@@ -120,9 +88,9 @@ static void shoot_every_page(CupWizardWindow *win, const char *lang, const char 
     g_assert_false(g_hash_table_contains(seen, page));
     shoot(win, dir, fixture, n++);
     g_hash_table_add(seen, g_strdup(page));
-    if (strcmp(page, "plan") == 0 || !gtk_widget_get_sensitive(child(win, "next_button")))
+    if (strcmp(page, "plan") == 0 || !gtk_widget_get_sensitive(wzt_child(win, "next_button")))
       break;
-    click(win, "next_button");
+    wzt_click(win, "next_button");
   }
   g_autofree char *last = g_strdup(cup_wizard_window_page(win));
   g_autoptr(GtkSelectionModel) pages = gtk_stack_get_pages(stack);
@@ -167,7 +135,7 @@ static void test_screens(gconstpointer data)
     win = switch_to_korean(win);
   shoot_every_page(win, c->lang, c->nvidia ? "laptop" : "no-gpu");
   gtk_window_destroy(GTK_WINDOW(win));
-  spin();
+  wzt_spin();
   g_setenv("LANGUAGE", "en", TRUE);
   setlocale(LC_ALL, saved_locale);
   cup_test_remove_tree(root);
@@ -184,7 +152,7 @@ static void test_checks_fail(void)
   g_autofree char *root = wz_fixture_root(TRUE);
   CupWizardWindow *win = open_window(root);
   GtkWidget *w = GTK_WIDGET(win);
-  GtkStack *stack = GTK_STACK(child(win, "stack"));
+  GtkStack *stack = GTK_STACK(wzt_child(win, "stack"));
   g_autoptr(GString) report = g_string_new(NULL);
   g_assert_true(wz_shot_overflow(w, WIN_W, WIN_H, report));
 
@@ -212,13 +180,13 @@ static void test_checks_fail(void)
   g_assert_nonnull(strstr(report->str, "label \"Overflowing and still"));
 
   gtk_window_destroy(GTK_WINDOW(win));
-  spin();
+  wzt_spin();
 
   /* A character no font has (U+10FFFD, private use) is drawn as a box: reported, alone. */
   win = open_window(root);
   w = GTK_WIDGET(win);
-  gtk_label_set_text(GTK_LABEL(child(win, "fit_label")), "\xf4\x8f\xbf\xbd");
-  gtk_stack_set_visible_child_name(GTK_STACK(child(win, "stack")), "choose");
+  gtk_label_set_text(GTK_LABEL(wzt_child(win, "fit_label")), "\xf4\x8f\xbf\xbd");
+  gtk_stack_set_visible_child_name(GTK_STACK(wzt_child(win, "stack")), "choose");
   wz_shot_settle(w);
   g_string_truncate(report, 0);
   g_assert_false(wz_shot_overflow(w, WIN_W, WIN_H, report));
@@ -226,29 +194,18 @@ static void test_checks_fail(void)
   g_assert_cmpstr(strchr(report->str, '\n') + 1, ==, "");
   g_assert_nonnull(strstr(report->str, "1 characters no installed font can draw"));
   gtk_window_destroy(GTK_WINDOW(win));
-  spin();
+  wzt_spin();
   cup_test_remove_tree(root);
 }
 
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-  g_setenv("LANGUAGE", "en", TRUE);
-  cup_i18n_init();
-  home = g_dir_make_tmp("cup-wizard-home-XXXXXX", NULL);
-  wz_fixture_environment(home);
-  if (g_getenv("DBUS_SESSION_BUS_ADDRESS") == NULL)
-    g_setenv("GTK_A11Y", "none", TRUE);
   /* The screenshots stay in the build directory for a reader (and CI's artifacts). */
   g_autofree char *built = g_test_build_filename(G_TEST_BUILT, "screens", NULL);
   screens_dir = g_canonicalize_filename(built, NULL);
-  have_display = gtk_init_check();
-  if (!have_display)
-    g_printerr("test_wizard_screens: no display could be opened (DISPLAY=%s, WAYLAND_DISPLAY=%s); "
-               "the screenshot tests are skipped: run them under `xvfb-run -a dbus-run-session`\n",
-               g_getenv("DISPLAY") ? g_getenv("DISPLAY") : "unset",
-               g_getenv("WAYLAND_DISPLAY") ? g_getenv("WAYLAND_DISPLAY") : "unset");
-  else
+  have_display = wzt_setup("test_wizard_screens", &home);
+  if (have_display)
     g_print("# screenshots are written under %s\n", screens_dir);
   static const Case cases[] = {{"en", TRUE}, {"en", FALSE}, {"ko", TRUE}, {"ko", FALSE}};
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {

@@ -20,19 +20,7 @@
  * GTK 4.8 API only (GDK_VERSION_MAX_ALLOWED). */
 #pragma once
 
-#include "wizard/window.h"
-
 #include <gtk/gtk.h>
-
-/* The window gathers the catalog and detection in a worker (wizard/facts.c): wait for them
- * (at most 30 s) before walking past the Welcome page. */
-static inline void wz_test_wait_ready(CupWizardWindow *win)
-{
-  gint64 deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
-  while (!cup_wizard_window_is_ready(win) && g_get_monotonic_time() < deadline)
-    g_main_context_iteration(NULL, TRUE);
-  g_assert_true(cup_wizard_window_is_ready(win));
-}
 
 /* A page whose area has fewer pixels than this that differ from its background shows nothing:
  * one short word ("Done.") at the default font already inks several hundred. */
