@@ -40,6 +40,24 @@ static void scene_free(Scene *s)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Scene, scene_free)
 
+/* The wizard's choices for CUDA development 13.0 with cuDNN 9.19 into the scene's prefix (into
+ * @c, cleared by the caller), planned for the laptop over @cat. */
+static CupPlan *plan_with(const Scene *s, const CupCatalog *cat, WzChoices *c)
+{
+  *c = (WzChoices){.framework = CUP_FRAMEWORK_NONE,
+                   .version = g_strdup("13.0"),
+                   .cudnn_pin = g_strdup("9.19"),
+                   .prefix = g_strdup(s->prefix),
+                   .user = TRUE};
+  CupRequest r = {0};
+  wz_choices_to_request(c, FALSE, g_get_user_data_dir(), &r);
+  g_autoptr(GError) error = NULL;
+  CupPlan *plan = cup_plan_make(s->system, cat, &r, &error);
+  g_assert_no_error(error);
+  cup_request_clear(&r);
+  return plan;
+}
+
 /* The laptop (no driver) planning CUDA development 13.0 with cuDNN 9.19 from the mirror's
  * catalog into DIR/T, as the wizard's choices say it. NULL (skipped) without the mirror. */
 static Scene *scene_new(void)
@@ -65,16 +83,8 @@ static Scene *scene_new(void)
   CupDetectOptions o = {.root = s->fixture, .gpu_table = s->catalog->gpus};
   s->system = cup_detect(&o, &error);
   g_assert_no_error(error);
-  WzChoices c = {.framework = CUP_FRAMEWORK_NONE,
-                 .version = g_strdup("13.0"),
-                 .cudnn_pin = g_strdup("9.19"),
-                 .prefix = g_strdup(s->prefix),
-                 .user = TRUE};
-  CupRequest r = {0};
-  wz_choices_to_request(&c, FALSE, g_get_user_data_dir(), &r);
-  s->plan = cup_plan_make(s->system, s->catalog, &r, &error);
-  g_assert_no_error(error);
-  cup_request_clear(&r);
+  WzChoices c = {0};
+  s->plan = plan_with(s, s->catalog, &c);
   wz_choices_clear(&c);
   return s;
 }
@@ -385,16 +395,8 @@ static void test_manifest_first(void)
   g_autoptr(GError) error = NULL;
   g_autoptr(CupCatalog) cat = cup_catalog_load(catalog, NULL, &error);
   g_assert_no_error(error);
-  WzChoices c = {.framework = CUP_FRAMEWORK_NONE,
-                 .version = g_strdup("13.0"),
-                 .cudnn_pin = g_strdup("9.19"),
-                 .prefix = g_strdup(s->prefix),
-                 .user = TRUE};
-  CupRequest r = {0};
-  wz_choices_to_request(&c, FALSE, g_get_user_data_dir(), &r);
-  g_autoptr(CupPlan) plan = cup_plan_make(s->system, cat, &r, &error);
-  g_assert_no_error(error);
-  cup_request_clear(&r);
+  WzChoices c = {0};
+  g_autoptr(CupPlan) plan = plan_with(s, cat, &c);
   g_assert_cmpuint(plan->archives->len, <, s->plan->archives->len);
 
   g_autofree char *url = g_strconcat("file://", s->mirror->root, NULL);
